@@ -1,0 +1,38 @@
+# The two contracts: `make run` starts the whole system, `make test` passes every test.
+# Both work on a fresh machine: they create the virtualenv and install what they need.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test bench render lock clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# Install from the lock file so tests, `make run` and the image use one dependency set.
+$(STAMP): $(BIN)/python requirements.lock pyproject.toml
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/gx dev $(ARGS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/gx bench $(ARGS)
+
+render: $(STAMP)
+	$(BIN)/gx knative render
+
+# Re-resolve the pinned dependency set (runtime + embedded + test extras).
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --strip-extras --extra embedded --extra test -o requirements.lock pyproject.toml
+
+clean:
+	rm -rf $(VENV) .gx

@@ -1,0 +1,1 @@
+"""Every deployable function, one module per function, grouped by service (file stem = target)."""

@@ -1,0 +1,1 @@
+"""Deployment description: the function registry, the manifest renderer, generated manifests."""

@@ -1,0 +1,1 @@
+"""The library every GX function imports: configuration, database, HTTP, auth, ledger access."""

@@ -1,0 +1,121 @@
+"""Settings: every `GX_*` environment variable, validated on first use.
+
+The only module that reads the environment. A bad value fails with a message that names the
+variable, so a misconfigured function refuses to serve instead of failing on its first request.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: 1 GX = 1,000,000 Qirat (spec/rules.md §0; the chain's constant). Amounts are integers of Qirat.
+QIRAT_PER_COIN = 1_000_000
+
+Role = Literal["USER", "ADMIN", "SUPER_ADMIN", "PARTNER_API"]
+
+
+class ConfigError(RuntimeError):
+    """A GX_* variable is missing or invalid; the message names it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GX_", extra="ignore", frozen=True)
+
+    env: Literal["dev", "test", "prod"] = "dev"
+    tenant: str = "default"
+
+    # --- infrastructure -------------------------------------------------------------------
+    database_url: str | None = Field(None, description="PostgreSQL URL (read models, outbox).")
+    db_pool_min: int = Field(1, ge=0, le=64)
+    db_pool_max: int = Field(8, ge=1, le=256)
+    db_statement_timeout_ms: int = Field(15_000, ge=100)
+    redis_url: str | None = Field(None, description="Redis URL (rate limits, caches).")
+    redis_prefix: str = Field("gx:", description="Key prefix, so test runs never collide.")
+    s3_endpoint: str | None = Field(None, description="S3 endpoint host:port (KYC documents).")
+    s3_access_key: str = "gxaccess"
+    s3_secret_key: str = "gxsecret-change-me"
+    s3_secure: bool = False
+    s3_region: str = "us-east-1"
+    s3_bucket: str = "gx-kyc-documents"
+
+    # --- ledger ---------------------------------------------------------------------------
+    ledger: Literal["embedded", "fabric"] = "embedded"
+    ledger_database_url: str | None = Field(
+        None, description="PostgreSQL URL of the embedded ledger (defaults to GX_DATABASE_URL)."
+    )
+    ledger_schema: str = Field("ledger", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    channel: str = "gxchannel"
+    chaincode: str = "gxtv3"
+
+    # --- eventing -------------------------------------------------------------------------
+    broker_url: str | None = Field(
+        None, description="Where functions post CloudEvents (the Knative broker ingress)."
+    )
+
+    # --- HTTP -----------------------------------------------------------------------------
+    port: int = Field(8080, ge=1, le=65535)
+    events_port: int = Field(8081, ge=1, le=65535)
+    broker_port: int = Field(8082, ge=1, le=65535)
+    workers: int = Field(2, ge=1, le=64)
+    threads: int = Field(8, ge=1, le=256)
+    allowed_origins: str = Field("", description="Comma-separated CORS origins; empty = none.")
+    trusted_proxies: int = Field(
+        0, ge=0, le=8, description="How many X-Forwarded-For hops to trust for the client IP."
+    )
+    max_body_bytes: int = Field(1_048_576, ge=1024)
+    max_projection_lag: int = Field(50, ge=0)
+
+    # --- auth -----------------------------------------------------------------------------
+    jwt_public_key: str | None = Field(None, description="PEM, or a path to a PEM file.")
+    jwt_private_key: str | None = Field(None, description="PEM or path; token issuers only.")
+    jwt_issuer: str = "gx-identity-service"
+    jwt_audience: str = "gx-api"
+    access_token_ttl_s: int = Field(900, ge=60, le=86_400)
+    refresh_token_ttl_s: int = Field(7 * 86_400, ge=3_600)
+    bootstrap_admin_email: str | None = None
+    bootstrap_admin_password: str | None = None
+
+    # --- dev runtime ----------------------------------------------------------------------
+    home: Path = Field(Path(".gx"), description="Where `gx dev` keeps embedded servers' data.")
+
+    @field_validator("database_url", "ledger_database_url", "redis_url", "broker_url")
+    @classmethod
+    def _strip(cls, v: str | None) -> str | None:
+        return v.strip() or None if v is not None else None
+
+    def require(self, name: str) -> str:
+        """The value of an optional setting that this caller cannot do without."""
+        value = getattr(self, name)
+        if value in (None, ""):
+            raise ConfigError(f"GX_{name.upper()} is not set")
+        return str(value)
+
+    @property
+    def ledger_dsn(self) -> str:
+        return self.ledger_database_url or self.require("database_url")
+
+    @property
+    def origins(self) -> frozenset[str]:
+        return frozenset(o.strip() for o in self.allowed_origins.split(",") if o.strip())
+
+
+@functools.cache
+def get_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"GX_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"invalid configuration: {problems}") from None
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the dev runner change the environment)."""
+    get_settings.cache_clear()

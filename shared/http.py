@@ -1,0 +1,435 @@
+"""The `endpoint` decorator: everything an HTTP function needs besides its own logic.
+
+A function module declares nothing but its handler; its route, method, auth, roles, owner check,
+rate limit and body model come from its entry in `knative/registry.py` (looked up by target name).
+For every request, in this order:
+
+    request id + traceparent -> operational routes (/health, /ready, /metrics) -> route match (404)
+    -> method (405 + Allow) -> body size (413) -> auth (401) and role/owner checks (403)
+    -> rate limit (429) -> content type (415) -> JSON (400) -> body model (422)
+    -> idempotency for commands (replay / 409 / 422) -> handler -> JSON reply
+
+Every error leaves as `application/problem+json` (RFC 9457) with a stable `code`; unexpected
+exceptions become a generic 500 that names only the request id. Every reply gets the hardening
+headers. functions-framework routes every path and method to the target, which is why the route
+and method are checked here.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import flask
+from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from shared import auth, ratelimit
+from shared.auth import Principal
+from shared.config import get_settings
+from shared.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    GXError,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+    Unauthorized,
+    Unavailable,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from shared.observability import (
+    HTTP_ERRORS,
+    HTTP_LATENCY,
+    HTTP_REQUESTS,
+    bind_request,
+    get_logger,
+    metrics_payload,
+    new_request_id,
+    trace_context,
+)
+
+log = get_logger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_STATUS: list[tuple[type[GXError], int]] = [
+    (ValidationFailed, 422),
+    (BadRequest, 400),
+    (Unauthorized, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (MethodNotAllowed, 405),
+    (Conflict, 409),
+    (PayloadTooLarge, 413),
+    (UnsupportedMediaType, 415),
+    (RateLimited, 429),
+    (Unavailable, 503),
+]
+_HARDENING = {
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def status_for(exc: GXError) -> int:
+    for cls, status in _STATUS:
+        if isinstance(exc, cls):
+            return status
+    return 400
+
+
+Reply = Any  # payload | (payload, status) | (payload, status, headers) | flask.Response
+
+
+@dataclass
+class Call:
+    """What a handler gets: the request, its validated parts and the caller."""
+
+    request: flask.Request
+    spec: Any  # knative.spec.FunctionSpec
+    request_id: str
+    params: dict[str, str]
+    principal: Principal | None = None
+    body: Any = None
+    idempotency_key: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # extra reply headers
+
+    @property
+    def client_ip(self) -> str:
+        return client_ip(self.request)
+
+    @property
+    def user(self) -> Principal:
+        if self.principal is None:  # only reachable for a public route that needs a caller
+            raise Unauthorized("authentication required", code="AUTH_REQUIRED")
+        return self.principal
+
+    def query(self, model: type[BaseModel]) -> Any:
+        """The query string validated against `model` (422 with field errors otherwise)."""
+        return model.model_validate(self.request.args.to_dict())
+
+
+def client_ip(request: flask.Request) -> str:
+    """The caller's address; X-Forwarded-For is trusted only for the configured proxy hops."""
+    hops = get_settings().trusted_proxies
+    if hops:
+        forwarded = [p.strip() for p in request.headers.get("X-Forwarded-For", "").split(",")]
+        forwarded = [p for p in forwarded if p]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.remote_addr or "unknown"
+
+
+# --- spec lookup ------------------------------------------------------------------------------
+
+
+@functools.cache
+def _spec(name: str) -> Any:
+    from knative.registry import get_spec
+
+    return get_spec(name)
+
+
+@functools.cache
+def _model(ref: str | None) -> type[BaseModel] | None:
+    from knative.spec import resolve
+
+    return resolve(ref) if ref else None
+
+
+# --- the decorator ----------------------------------------------------------------------------
+
+
+def endpoint(handler: Callable[[Call], Reply]) -> Callable[[flask.Request], flask.Response]:
+    """Wrap `handler(call)` as a functions-framework HTTP target named like the handler."""
+    name = handler.__name__
+
+    @functools.wraps(handler)
+    def target(request: flask.Request) -> flask.Response:
+        return handle(_spec(name), handler, request)
+
+    return target
+
+
+def handle(spec: Any, handler: Callable[[Call], Reply], request: flask.Request) -> flask.Response:
+    started = time.perf_counter()
+    request_id = _request_id(request)
+    trace_id, traceparent = trace_context(request.headers.get("traceparent"))
+    bind_request(request_id=request_id, trace_id=trace_id, function=spec.name)
+    extra: dict[str, str] = {"X-Request-Id": request_id, "traceparent": traceparent}
+    authenticated = spec.auth != "public"
+    code = "OK"
+    try:
+        response = _operational(request)
+        if response is None:
+            response, authenticated = _dispatch(spec, handler, request, request_id, extra)
+    except Exception as exc:  # every failure leaves as problem+json
+        response = problem_response(exc, request, request_id)
+        code = getattr(exc, "code", "INTERNAL")
+        if isinstance(exc, MethodNotAllowed):
+            extra["Allow"] = ", ".join(exc.allow)
+        if isinstance(exc, RateLimited):
+            extra.update(
+                {
+                    "Retry-After": str(exc.retry_after),
+                    "RateLimit-Limit": str(exc.fields.get("limit", "")),
+                    "RateLimit-Remaining": "0",
+                    "RateLimit-Reset": str(exc.fields.get("reset", exc.retry_after)),
+                }
+            )
+        if isinstance(exc, Unavailable) and exc.retry_after:
+            extra["Retry-After"] = str(exc.retry_after)
+    _finish(response, request, extra, authenticated)
+    elapsed = time.perf_counter() - started
+    HTTP_REQUESTS.labels(spec.name, request.method, str(response.status_code)).inc()
+    HTTP_LATENCY.labels(spec.name).observe(elapsed)
+    if response.status_code >= 400:
+        HTTP_ERRORS.labels(spec.name, code).inc()
+    return response
+
+
+def _dispatch(
+    spec: Any,
+    handler: Callable[[Call], Reply],
+    request: flask.Request,
+    request_id: str,
+    extra: dict[str, str],
+) -> tuple[flask.Response, bool]:
+    if request.method == "OPTIONS" and request.headers.get("Origin"):
+        return flask.Response(status=204), False
+
+    params = spec.match(request.path)
+    if params is None:
+        raise NotFound(f"no route for {request.path}", code="ROUTE_NOT_FOUND")
+    if request.method != spec.method:
+        raise MethodNotAllowed(
+            f"{request.method} is not allowed here", allow=[spec.method, "OPTIONS"]
+        )
+
+    cap = spec.max_body_bytes or get_settings().max_body_bytes
+    request.max_content_length = cap
+    if request.content_length is not None and request.content_length > cap:
+        raise PayloadTooLarge(f"request body exceeds {cap} bytes", limit=cap)
+
+    call = Call(request=request, spec=spec, request_id=request_id, params=params)
+    if spec.auth != "public":
+        call.principal = auth.verify(request.headers.get("Authorization"))
+        auth.require_role(call.principal, spec.roles)
+        if spec.owner_param:
+            auth.require_self_or_admin(call.principal, params[spec.owner_param])
+    elif request.headers.get("Authorization"):
+        # Public routes still recognise a valid caller (e.g. to show admins more), never require one.
+        try:
+            call.principal = auth.verify(request.headers.get("Authorization"))
+        except Unauthorized:
+            call.principal = None
+
+    if spec.rate_limit is not None:
+        rl = spec.rate_limit
+        subject = (
+            call.principal.sub
+            if rl.key == "principal" and call.principal is not None
+            else client_ip(request)
+        )
+        limit = ratelimit.Limit(rl.name, rl.limit, rl.window_s, rl.key, rl.strict)
+        extra.update(ratelimit.check(limit, subject).headers())
+
+    if request.method in _BODY_METHODS:
+        call.body = _parse_body(spec, request)
+
+    if spec.command:
+        from shared import idempotency
+
+        reply = idempotency.run(call, handler)
+    else:
+        reply = handler(call)
+    extra.update(call.headers)
+    return to_response(reply, default_status=spec.response_status), spec.auth != "public"
+
+
+def _parse_body(spec: Any, request: flask.Request) -> Any:
+    try:
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise PayloadTooLarge("request body too large") from None
+    model = _model(spec.request_model)
+    if not raw and model is None:
+        return None
+    mimetype = request.mimetype or ""
+    if mimetype not in spec.content_types:
+        raise UnsupportedMediaType(
+            f"expected {' or '.join(spec.content_types)}", code="UNSUPPORTED_MEDIA_TYPE"
+        )
+    if mimetype != "application/json":
+        return None  # multipart and friends: the handler reads request.files itself
+    try:
+        data = json.loads(raw) if raw else {}
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("request body is not valid JSON", code="MALFORMED_JSON") from None
+    if model is None:
+        return data
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_failed(exc) from None
+
+
+def validation_failed(exc: ValidationError) -> ValidationFailed:
+    errors = [
+        {
+            "field": ".".join(str(p) for p in err["loc"]) or "(body)",
+            "message": err["msg"],
+            "type": err["type"],
+        }
+        for err in exc.errors(include_url=False, include_input=False)
+    ]
+    return ValidationFailed("request validation failed", errors=errors)
+
+
+def _operational(request: flask.Request) -> flask.Response | None:
+    if request.method != "GET":
+        return None
+    if request.path == "/health":
+        return json_response({"status": "ok"}, 200)
+    if request.path == "/ready":
+        from shared.health import readiness
+
+        ready, checks = readiness()
+        return json_response(
+            {"status": "ready" if ready else "not_ready", "checks": checks}, 200 if ready else 503
+        )
+    if request.path == "/metrics":
+        payload, content_type = metrics_payload()
+        return flask.Response(payload, 200, content_type=content_type)
+    return None
+
+
+# --- replies ----------------------------------------------------------------------------------
+
+
+def dumps(payload: Any) -> bytes:
+    if isinstance(payload, BaseModel):
+        return payload.model_dump_json(by_alias=True).encode()
+    return json.dumps(payload, separators=(",", ":"), default=_default).encode()
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def json_response(
+    payload: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> flask.Response:
+    return flask.Response(dumps(payload), status, headers=headers, mimetype="application/json")
+
+
+def to_response(reply: Reply, *, default_status: int = 200) -> flask.Response:
+    if isinstance(reply, flask.Response):
+        return reply
+    headers: dict[str, str] | None = None
+    status = default_status
+    if isinstance(reply, tuple):
+        payload, status, *rest = reply
+        headers = rest[0] if rest else None
+    else:
+        payload = reply
+    if payload is None and status == 204:
+        return flask.Response(status=204, headers=headers)
+    return json_response(payload, status, headers)
+
+
+def problem(exc: GXError, *, instance: str, request_id: str) -> tuple[dict[str, Any], int]:
+    status = status_for(exc)
+    body: dict[str, Any] = {
+        "type": f"https://errors.gxcoin.org/{exc.code.lower().replace('_', '-')}",
+        "title": exc.title,
+        "status": status,
+        "detail": exc.message,
+        "instance": instance,
+        "code": exc.code,
+        "requestId": request_id,
+    }
+    if isinstance(exc, ValidationFailed) and exc.errors:
+        body["errors"] = exc.errors
+    for k, v in exc.fields.items():
+        body.setdefault(k, v)
+    return body, status
+
+
+def problem_response(exc: BaseException, request: flask.Request, request_id: str) -> flask.Response:
+    if isinstance(exc, ValidationError):
+        exc = validation_failed(exc)
+    elif isinstance(exc, RequestEntityTooLarge):
+        exc = PayloadTooLarge("request body too large")
+    elif isinstance(exc, HTTPException):
+        exc = _from_werkzeug(exc)
+    if not isinstance(exc, GXError):
+        log.exception("request.unhandled", path=request.path, method=request.method)
+        body = {
+            "type": "about:blank",
+            "title": "Internal Server Error",
+            "status": 500,
+            "detail": "an unexpected error occurred; quote the request id to support",
+            "instance": request.path,
+            "code": "INTERNAL",
+            "requestId": request_id,
+        }
+        return flask.Response(dumps(body), 500, mimetype=PROBLEM_JSON)
+    body, status = problem(exc, instance=request.path, request_id=request_id)
+    if status >= 500:
+        log.warning("request.unavailable", code=exc.code, detail=exc.message)
+    return flask.Response(dumps(body), status, mimetype=PROBLEM_JSON)
+
+
+def _from_werkzeug(exc: HTTPException) -> GXError:
+    status = exc.code or 400
+    for cls, st in _STATUS:
+        if st == status and cls is not MethodNotAllowed:
+            return cls(exc.description or cls.title)
+    return BadRequest(exc.description or "bad request")
+
+
+def _finish(
+    response: flask.Response, request: flask.Request, extra: dict[str, str], authenticated: bool
+) -> None:
+    headers = response.headers
+    for k, v in _HARDENING.items():
+        headers.setdefault(k, v)
+    for k, v in extra.items():
+        headers[k] = v
+    if authenticated or request.headers.get("Authorization"):
+        headers["Cache-Control"] = "no-store"
+    origin = request.headers.get("Origin")
+    if origin and origin in get_settings().origins:
+        headers["Access-Control-Allow-Origin"] = origin
+        headers["Vary"] = "Origin"
+        headers["Access-Control-Allow-Headers"] = (
+            "Authorization, Content-Type, Idempotency-Key, X-Idempotency-Key, X-Request-Id"
+        )
+        headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
+        headers["Access-Control-Expose-Headers"] = (
+            "Location, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, "
+            "Idempotent-Replayed, X-Request-Id"
+        )
+        headers["Access-Control-Max-Age"] = "600"
+
+
+def _request_id(request: flask.Request) -> str:
+    given = request.headers.get("X-Request-Id", "")
+    if 8 <= len(given) <= 64 and all(c.isalnum() or c in "-_" for c in given):
+        return given
+    return new_request_id()

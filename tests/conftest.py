@@ -1,0 +1,127 @@
+"""Test harness: real PostgreSQL and Redis for every run, a fresh database per run.
+
+Servers come from GX_DATABASE_URL / GX_REDIS_URL when set (this machine has both on 127.0.0.1),
+otherwise embedded ones are started under a temporary folder. Each run creates its own database
+`gx_test_<random>` (dropped at the end) and its own Redis key prefix, so runs never collide. A
+fixture that cannot reach a server fails naming it; nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from shared.auth import generate_keypair
+from shared.config import reset_settings
+
+RUN_ID = secrets.token_hex(4)
+_TMP = Path(tempfile.mkdtemp(prefix=f"gx-test-{RUN_ID}-"))
+_started: list[object] = []
+
+
+def _server_url(var: str, start) -> str:  # type: ignore[no-untyped-def]
+    given = os.environ.get(var, "").strip()
+    if given:
+        return given
+    return start()
+
+
+def _base_database_url() -> str:
+    def start() -> str:
+        from shared.runtime.embedded import EmbeddedPostgres
+
+        pg = EmbeddedPostgres(_TMP / "pg")
+        _started.append(pg)
+        return pg.start()
+
+    return _server_url("GX_DATABASE_URL", start)
+
+
+def _redis_url() -> str:
+    def start() -> str:
+        from shared.runtime.embedded import EmbeddedRedis
+
+        r = EmbeddedRedis(_TMP / "redis")
+        _started.append(r)
+        return r.start()
+
+    return _server_url("GX_REDIS_URL", start)
+
+
+def _database_url(base: str, name: str) -> str:
+    info = psycopg.conninfo.conninfo_to_dict(base)
+    info["dbname"] = name
+    return psycopg.conninfo.make_conninfo(**info)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Provision the run's servers and database before any test module is imported."""
+    base = _base_database_url()
+    dbname = f"gx_test_{RUN_ID}"
+    try:
+        with psycopg.connect(base, autocommit=True, connect_timeout=10) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+    except psycopg.OperationalError as exc:
+        raise pytest.UsageError(f"PostgreSQL at GX_DATABASE_URL is unreachable: {exc}") from exc
+    url = _database_url(base, dbname)
+    private, public = generate_keypair()
+    os.environ.update(
+        {
+            "GX_ENV": "test",
+            "GX_DATABASE_URL": url,
+            "GX_REDIS_URL": _redis_url(),
+            "GX_REDIS_PREFIX": f"gx-test-{RUN_ID}:",
+            "GX_JWT_PRIVATE_KEY": private,
+            "GX_JWT_PUBLIC_KEY": public,
+            "GX_TEST_BASE_DATABASE_URL": base,
+            "GX_TEST_DATABASE_NAME": dbname,
+        }
+    )
+    reset_settings()
+    from shared.migrate import migrate
+
+    migrate(url)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    from shared.db import close_pools
+
+    close_pools()
+    base = os.environ.get("GX_TEST_BASE_DATABASE_URL")
+    name = os.environ.get("GX_TEST_DATABASE_NAME")
+    if base and name:
+        try:
+            with psycopg.connect(base, autocommit=True) as conn:
+                conn.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                )
+        except psycopg.Error:
+            pass
+    for server in reversed(_started):
+        server.stop()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    return os.environ["GX_DATABASE_URL"]
+
+
+@pytest.fixture
+def fresh_database() -> Iterator[str]:
+    """An empty database of its own (for tests of migrations themselves)."""
+    base = os.environ["GX_TEST_BASE_DATABASE_URL"]
+    name = f"gx_test_{RUN_ID}_{secrets.token_hex(3)}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield _database_url(base, name)
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
