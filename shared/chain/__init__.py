@@ -1,0 +1,1 @@
+"""Ledger access: the port the backend uses, the embedded chaincode, the Fabric Gateway client."""
