@@ -1,0 +1,239 @@
+"""Idempotency-Key through the real endpoint pipeline, with a command endpoint that enqueues.
+
+Acceptance 3: same key twice -> one command and the same response; same key with another body
+-> 422; no key -> two commands. Plus: 409 while the first request runs, errors are not stored,
+a crashed request's key is taken over after its lease, keys are per principal.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from typing import ClassVar
+
+import flask
+import pytest
+from pydantic import BaseModel, Field
+
+from knative.spec import FunctionSpec
+from shared import db
+from shared.errors import ValidationFailed
+from shared.http import Call, handle
+from shared.outbox import Command, CommandAccepted, enqueue
+from tests.helpers import bearer
+from tests.integration.outbox.sample_commands import PARAM, SET_PARAM, TEST_CATALOGUE
+
+
+class SetParamBody(BaseModel):
+    stream: str = Field(min_length=1, max_length=64)
+    newValue: str
+
+
+gate: dict[str, threading.Event] = {}
+
+
+def set_param(call: Call):  # type: ignore[no-untyped-def]
+    if call.body.newValue == "fail":
+        raise ValidationFailed("refused by the service", code="REFUSED")
+    if call.body.stream in gate:
+        gate[call.body.stream].wait(10)
+    with db.transaction() as conn:
+        command = enqueue(
+            conn,
+            Command(SET_PARAM, {"stream": call.body.stream, "paramId": PARAM,
+                                "newValue": call.body.newValue},
+                    request_id=call.idempotency_key, principal_id=call.user.sub),
+            catalogue=TEST_CATALOGUE,
+        )
+    return CommandAccepted.reply(command)
+
+
+SPEC = FunctionSpec(
+    name="set_param_test",
+    service="admin",
+    kind="http",
+    summary="test command endpoint",
+    method="POST",
+    path="/api/v1/test/params",
+    auth="user",
+    command=True,
+    request_model="tests.functions.test_command_idempotency:SetParamBody",
+    response_status=202,
+)
+app = flask.Flask(__name__)
+
+
+@pytest.fixture(autouse=True)
+def _cleanup() -> Iterator[None]:
+    yield
+    with db.transaction() as conn:
+        conn.execute("DELETE FROM outbox_queue WHERE command_type = %s", (SET_PARAM,))
+        conn.execute("DELETE FROM outbox_commands WHERE command_type = %s", (SET_PARAM,))
+
+
+def post(body: dict, headers: dict[str, str]) -> flask.Response:  # type: ignore[type-arg]
+    with app.test_request_context(SPEC.path, method="POST", json=body, headers=headers):
+        return handle(SPEC, set_param, flask.request)
+
+
+def count(principal: str) -> int:
+    row = db.fetch_one(
+        "SELECT count(*) AS n FROM outbox_commands WHERE principal_id = %s", (principal,)
+    )
+    return int(row["n"])  # type: ignore[index]
+
+
+def key() -> str:
+    return f"test-key-{uuid.uuid4()}"
+
+
+def test_same_key_twice_gives_one_command_and_the_same_response() -> None:
+    user = str(uuid.uuid4())
+    headers = {**bearer(user), "Idempotency-Key": key()}
+    first = post({"stream": "a", "newValue": "5"}, headers)
+    second = post({"newValue": "5", "stream": "a"}, headers)  # same JSON, other key order
+    assert first.status_code == second.status_code == 202
+    assert second.get_data() == first.get_data()
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    body = json.loads(first.get_data())
+    assert first.headers["Location"] == second.headers["Location"] == f"/api/v1/commands/{body['commandId']}"
+    assert count(user) == 1
+
+
+def test_x_idempotency_key_header_works_too() -> None:
+    user = str(uuid.uuid4())
+    headers = {**bearer(user), "X-Idempotency-Key": key()}
+    a = post({"stream": "a", "newValue": "5"}, headers)
+    b = post({"stream": "a", "newValue": "5"}, headers)
+    assert b.get_data() == a.get_data() and b.headers["Idempotent-Replayed"] == "true"
+    assert count(user) == 1
+
+
+def test_same_key_with_another_body_is_422() -> None:
+    user = str(uuid.uuid4())
+    headers = {**bearer(user), "Idempotency-Key": key()}
+    assert post({"stream": "a", "newValue": "5"}, headers).status_code == 202
+    resp = post({"stream": "a", "newValue": "6"}, headers)
+    assert resp.status_code == 422
+    assert json.loads(resp.get_data())["code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert count(user) == 1
+
+
+def test_no_key_gives_two_commands() -> None:
+    user = str(uuid.uuid4())
+    a = post({"stream": "a", "newValue": "5"}, bearer(user))
+    b = post({"stream": "a", "newValue": "5"}, bearer(user))
+    assert a.status_code == b.status_code == 202
+    assert json.loads(a.get_data())["commandId"] != json.loads(b.get_data())["commandId"]
+    assert count(user) == 2
+
+
+def test_same_key_while_the_first_request_runs_is_409() -> None:
+    user = str(uuid.uuid4())
+    stream = f"slow-{uuid.uuid4().hex[:8]}"
+    gate[stream] = threading.Event()
+    headers = {**bearer(user), "Idempotency-Key": key()}
+    results: list[flask.Response] = []
+    first = threading.Thread(target=lambda: results.append(post({"stream": stream, "newValue": "1"}, headers)))
+    first.start()
+    try:
+        for _ in range(100):  # wait until the first request holds the key
+            if db.fetch_one("SELECT 1 FROM idempotency_keys WHERE principal_id = %s", (user,)):
+                break
+            threading.Event().wait(0.02)
+        resp = post({"stream": stream, "newValue": "1"}, headers)
+        assert resp.status_code == 409
+        assert json.loads(resp.get_data())["code"] == "IDEMPOTENCY_IN_PROGRESS"
+    finally:
+        gate[stream].set()
+        first.join()
+        del gate[stream]
+    assert results[0].status_code == 202
+    assert count(user) == 1
+
+
+def test_errors_are_not_stored_so_the_key_can_be_retried() -> None:
+    user = str(uuid.uuid4())
+    headers = {**bearer(user), "Idempotency-Key": key()}
+    assert post({"stream": "a", "newValue": "fail"}, headers).status_code == 422
+    assert post({"stream": "a", "newValue": "fail"}, headers).status_code == 422
+    assert count(user) == 0
+
+
+def test_a_crashed_request_frees_its_key_after_the_lease() -> None:
+    user = str(uuid.uuid4())
+    k = key()
+    headers = {**bearer(user), "Idempotency-Key": k}
+    first = post({"stream": "a", "newValue": "5"}, headers)
+    # Simulate a worker that died mid-request: the key is IN_PROGRESS with an expired lease.
+    db.execute(
+        "UPDATE idempotency_keys SET state = 'IN_PROGRESS', locked_until = now() - interval '1 s',"
+        " lock_token = gen_random_uuid(), response_body = NULL WHERE principal_id = %s", (user,)
+    )
+    again = post({"stream": "a", "newValue": "5"}, headers)
+    assert again.status_code == 202 and "Idempotent-Replayed" not in again.headers
+    # Re-running found the command the first run created: still one command.
+    assert json.loads(again.get_data())["commandId"] == json.loads(first.get_data())["commandId"]
+    assert count(user) == 1
+
+
+def test_keys_are_per_principal() -> None:
+    k = key()
+    alice, bob = str(uuid.uuid4()), str(uuid.uuid4())
+    a = post({"stream": "a", "newValue": "5"}, {**bearer(alice), "Idempotency-Key": k})
+    b = post({"stream": "a", "newValue": "5"}, {**bearer(bob), "Idempotency-Key": k})
+    assert a.status_code == b.status_code == 202
+    assert "Idempotent-Replayed" not in b.headers
+    assert json.loads(a.get_data())["commandId"] != json.loads(b.get_data())["commandId"]
+
+
+def test_malformed_key_is_400() -> None:
+    resp = post({"stream": "a", "newValue": "5"}, {**bearer(), "Idempotency-Key": "short"})
+    assert resp.status_code == 400
+    assert json.loads(resp.get_data())["code"] == "INVALID_IDEMPOTENCY_KEY"
+
+
+class _Broker(http.server.BaseHTTPRequestHandler):
+    received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        _Broker.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+        self.send_response(202)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[dict[str, str], bytes]]]:
+    from shared.config import reset_settings
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Broker)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _Broker.received = []
+    monkeypatch.setenv("GX_BROKER_URL", f"http://127.0.0.1:{server.server_address[1]}/")
+    reset_settings()
+    try:
+        yield _Broker.received
+    finally:
+        server.shutdown()
+        monkeypatch.undo()
+        reset_settings()
+
+
+def test_accepted_command_is_announced_once_after_commit(broker) -> None:  # type: ignore[no-untyped-def]
+    headers = {**bearer(), "Idempotency-Key": key()}
+    first = post({"stream": "a", "newValue": "5"}, headers)
+    post({"stream": "a", "newValue": "5"}, headers)  # replay: nothing new to announce
+    command_id = json.loads(first.get_data())["commandId"]
+    assert len(broker) == 1
+    event_headers, body = broker[0]
+    assert event_headers["ce-type"] == "org.gxcoin.command.enqueued.v1"
+    assert event_headers["ce-id"] == command_id
+    assert json.loads(body) == {"commandId": command_id}

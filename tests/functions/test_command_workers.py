@@ -1,0 +1,96 @@
+"""The two outbox CloudEvent functions, loaded as Knative runs them, on an isolated database.
+
+The settings point at the outbox tests' own database and a fresh ledger schema for the duration
+of each test, so these workers only ever see commands this module put there.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+
+import pytest
+from cloudevents.conversion import to_binary, to_structured
+from cloudevents.http import CloudEvent
+
+from shared import db
+from shared.chain import port
+from shared.config import reset_settings
+from tests.helpers import client_for
+from tests.integration.outbox.conftest import connect, outbox_dsn, put
+
+__all__ = ["connect", "outbox_dsn"]
+
+
+@pytest.fixture
+def isolated(outbox_dsn: str, connect, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    schema = f"ledger_fx{secrets.token_hex(3)}"
+    monkeypatch.setenv("GX_DATABASE_URL", outbox_dsn)
+    monkeypatch.setenv("GX_LEDGER_SCHEMA", schema)
+    reset_settings()
+    port._ledger.cache_clear()
+    try:
+        yield schema
+    finally:
+        with db.connection(outbox_dsn) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        monkeypatch.undo()
+        reset_settings()
+        port._ledger.cache_clear()
+
+
+def event(event_type: str, data: object, *, structured: bool = False):  # type: ignore[no-untyped-def]
+    ce = CloudEvent({"type": event_type, "source": "/test", "id": secrets.token_hex(8)}, data)
+    return to_structured(ce) if structured else to_binary(ce)
+
+
+def post(name: str, headers: dict[str, str], body: bytes):  # type: ignore[no-untyped-def]
+    return client_for(name).post("/", headers=headers, data=body)
+
+
+def test_submit_command_acknowledges_malformed_and_unknown_events(isolated: str) -> None:
+    for data in ({}, {"commandId": 5}, "nonsense", {"commandId": "no-such-command"}):
+        headers, body = event("org.gxcoin.command.enqueued.v1", data)
+        assert post("submit_command", headers, body).status_code == 200
+
+
+def test_sweep_tick_finalises_what_the_catalogue_cannot_map(isolated: str, connect) -> None:
+    cid = put(connect, "w", 4)  # a test-only type, unknown to the deployed catalogue
+    headers, body = event("dev.knative.sources.ping", {"tick": 1}, structured=True)
+    assert post("sweep_outbox", headers, body).status_code == 200
+    with connect() as conn:
+        row = conn.execute(
+            "SELECT c.status, c.error_code, q.command_id AS queued FROM outbox_commands c"
+            " LEFT JOIN outbox_queue q ON q.command_id = c.id WHERE c.id = %s", (cid,)
+        ).fetchone()
+    assert row == {"status": "DEAD", "error_code": "UNMAPPABLE_COMMAND", "queued": None}
+
+
+def test_enqueued_event_submits_a_real_catalogue_command(
+    isolated: str, connect, outbox_dsn: str
+) -> None:
+    from shared.chain.embedded.ledger import EmbeddedLedger
+    from shared.chain.port import tx_id_for
+    from shared.outbox import Command, enqueue
+    from tests.integration.outbox.conftest import bootstrap
+
+    ledger = EmbeddedLedger(outbox_dsn, isolated)
+    try:
+        bootstrap(ledger)
+        with connect() as conn, conn.transaction():
+            command = enqueue(conn, Command(
+                "UPDATE_SYSTEM_PARAMETER", {"paramId": "votingPeriodDays", "newValue": "7"},
+                principal_id="admin-1"))
+        headers, body = event("org.gxcoin.command.enqueued.v1", {"commandId": command.id})
+        assert post("submit_command", headers, body).status_code == 200
+        with connect() as conn:
+            row = conn.execute(
+                "SELECT status, attempts, result FROM outbox_commands WHERE id = %s", (command.id,)
+            ).fetchone()
+        assert row["status"] == "CONFIRMED" and row["attempts"] == 1
+        assert row["result"]["paramKey"] == "votingPeriodDays"
+        assert ledger.transaction(tx_id_for(command.id)) is not None
+        # A redelivered event finds nothing to claim and changes nothing.
+        assert post("submit_command", headers, body).status_code == 200
+    finally:
+        ledger.close()
