@@ -1,0 +1,20 @@
+"""CloudEvent org.gxcoin.chain.proposal_submitted.v1.
+
+ProposalSubmitted: the proposal, Active, with its parameter, value and end time.
+
+Policy (shared.events.projector): one transaction per event with its processed-event row, so a
+duplicate is acknowledged and ignored; an unknown type or a payload that violates its schema is
+dead-lettered and acknowledged; a database failure is raised so the broker retries.
+"""
+
+import functions_framework
+
+from shared.events.cloudevent import ChainRecord
+from shared.events.projector import Conn, projector
+from shared.readmodels import projections
+
+
+@functions_framework.cloud_event
+@projector
+def project_proposal_submitted(conn: Conn, record: ChainRecord) -> None:
+    projections.proposal_submitted(conn, record)

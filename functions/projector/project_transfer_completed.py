@@ -1,0 +1,20 @@
+"""CloudEvent org.gxcoin.chain.transfer_completed.v1.
+
+TransferCompleted (backend event, decimal strings): sender -amount, receiver +amount; a fee (no collector named) or a fractional Qirat amount cannot be balanced and is dead-lettered.
+
+Policy (shared.events.projector): one transaction per event with its processed-event row, so a
+duplicate is acknowledged and ignored; an unknown type or a payload that violates its schema is
+dead-lettered and acknowledged; a database failure is raised so the broker retries.
+"""
+
+import functions_framework
+
+from shared.events.cloudevent import ChainRecord
+from shared.events.projector import Conn, projector
+from shared.readmodels import projections
+
+
+@functions_framework.cloud_event
+@projector
+def project_transfer_completed(conn: Conn, record: ChainRecord) -> None:
+    projections.transfer_completed(conn, record)

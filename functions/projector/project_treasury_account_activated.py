@@ -1,0 +1,20 @@
+"""CloudEvent org.gxcoin.chain.treasury_account_activated.v1.
+
+TreasuryAccountActivated: the country's treasury becomes Active (per country, position-guarded).
+
+Policy (shared.events.projector): one transaction per event with its processed-event row, so a
+duplicate is acknowledged and ignored; an unknown type or a payload that violates its schema is
+dead-lettered and acknowledged; a database failure is raised so the broker retries.
+"""
+
+import functions_framework
+
+from shared.events.cloudevent import ChainRecord
+from shared.events.projector import Conn, projector
+from shared.readmodels import projections
+
+
+@functions_framework.cloud_event
+@projector
+def project_treasury_account_activated(conn: Conn, record: ChainRecord) -> None:
+    projections.treasury_activated(conn, record)

@@ -1,0 +1,20 @@
+"""CloudEvent org.gxcoin.chain.vote_cast.v1.
+
+VoteCast: one vote row per voter (tallies are counts, never double-counted).
+
+Policy (shared.events.projector): one transaction per event with its processed-event row, so a
+duplicate is acknowledged and ignored; an unknown type or a payload that violates its schema is
+dead-lettered and acknowledged; a database failure is raised so the broker retries.
+"""
+
+import functions_framework
+
+from shared.events.cloudevent import ChainRecord
+from shared.events.projector import Conn, projector
+from shared.readmodels import projections
+
+
+@functions_framework.cloud_event
+@projector
+def project_vote_cast(conn: Conn, record: ChainRecord) -> None:
+    projections.vote_cast(conn, record)

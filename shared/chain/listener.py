@@ -1,0 +1,227 @@
+"""The chain listener: ledger events -> CloudEvents -> the broker, at least once, never lost.
+
+The one long-running process of the system (a Knative ContainerSource whose sink is the broker;
+`gx chain-listener` locally). It reads the ledger's events strictly after its stored checkpoint
+(block, tx index), so a partly processed block is resumed where it stopped (gaps.md C7) and a
+reconnect starts from the checkpoint, never from the original start (C9). For each event:
+
+1. convert it to a CloudEvent and validate its payload against its schema in `events/`; an
+   unknown or invalid event is written to `event_dead_letters` (source `chain-listener`) together
+   with the checkpoint advance, in one transaction, and the stream goes on (never skipped
+   silently, C8);
+2. POST it to the sink, retrying with capped exponential backoff and jitter until the sink
+   acknowledges (2xx); a sink that keeps failing stops the batch, and the next poll resumes from
+   the unchanged checkpoint;
+3. after the acknowledgement, record the published position and advance the checkpoint in one
+   transaction. A crash between 2 and 3 re-sends the event; the projectors deduplicate it.
+
+A session-level advisory lock keeps a single active listener per name (a killed process's lock
+is released with its connection). Every poll records the ledger height and the block through
+which everything is published, from which `shared.projection_state` computes the lag.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import psycopg
+
+from shared import db, projection_state
+from shared.chain.port import ChainEvent, LedgerPort
+from shared.events import deadletters
+from shared.events.catalogue import Catalogue, InvalidPayload, UnknownEvent, type_for_name
+from shared.events.cloudevent import event_id, from_chain
+from shared.events.sink import HttpSink, Sink, SinkRejected, SinkUnavailable
+from shared.observability import PROJECTION_LAG, get_logger
+
+__all__ = ["ChainListener", "HttpSink", "Sink", "SinkRejected", "SinkUnavailable"]
+
+log = get_logger(__name__)
+
+_LOCK_NAMESPACE = 0x67786C73  # "gxls"
+
+
+class ChainListener:
+    def __init__(
+        self,
+        ledger: LedgerPort,
+        sink: Sink,
+        *,
+        name: str = "chain-listener",
+        channel: str = "gxchannel",
+        chaincode: str = "gxtv3",
+        batch_size: int = 500,
+        dsn: str | None = None,
+        catalogue: Catalogue | None = None,
+    ) -> None:
+        self.ledger = ledger
+        self.sink = sink
+        self.name = name
+        self.channel = channel
+        self.chaincode = chaincode
+        self.batch_size = batch_size
+        self.dsn = dsn
+        self.catalogue = catalogue  # None = the catalogue of events/
+
+    # --- state -------------------------------------------------------------------------------
+
+    def checkpoint(self) -> tuple[int, int] | None:
+        with db.connection(self.dsn) as conn:
+            row = conn.execute(
+                "SELECT block_number, tx_index FROM chain_checkpoints WHERE listener = %s",
+                (self.name,),
+            ).fetchone()
+        return (int(row["block_number"]), int(row["tx_index"])) if row else None
+
+    def _advance(self, conn: psycopg.Connection[Any], event: ChainEvent) -> None:
+        # Never move backwards, even if two listeners ever raced past the lock.
+        conn.execute(
+            "INSERT INTO chain_checkpoints (listener, block_number, tx_index) VALUES (%s, %s, %s)"
+            " ON CONFLICT (listener) DO UPDATE SET block_number = EXCLUDED.block_number,"
+            " tx_index = EXCLUDED.tx_index, updated_at = now()"
+            " WHERE (chain_checkpoints.block_number, chain_checkpoints.tx_index)"
+            "     < (EXCLUDED.block_number, EXCLUDED.tx_index)",
+            (self.name, event.block_number, event.tx_index),
+        )
+
+    def _observe(self, height: int, published_through: int) -> None:
+        with db.connection(self.dsn) as conn:
+            conn.execute(
+                "INSERT INTO chain_heights (listener, height, published_through)"
+                " VALUES (%s, %s, %s) ON CONFLICT (listener) DO UPDATE SET"
+                " height = GREATEST(chain_heights.height, EXCLUDED.height),"
+                " published_through = GREATEST(chain_heights.published_through,"
+                "                              EXCLUDED.published_through),"
+                " observed_at = now()",
+                (self.name, height, published_through),
+            )
+
+    # --- one event ---------------------------------------------------------------------------
+
+    def _dead_letter(self, event: ChainEvent, reason: str) -> None:
+        with db.transaction(self.dsn) as conn:
+            deadletters.record(
+                conn,
+                source="chain-listener",
+                reason=reason,
+                event_id=event_id(event.tx_id),
+                event_type=type_for_name(event.name),
+                attributes={
+                    "id": event_id(event.tx_id),
+                    "source": f"{self.channel}/{self.chaincode}",
+                    "eventname": event.name,
+                    "time": event.timestamp.isoformat(),
+                    "blocknumber": str(event.block_number),
+                    "txindex": str(event.tx_index),
+                    "txid": event.tx_id,
+                },
+                payload=event.payload,
+                block_number=event.block_number,
+                tx_id=event.tx_id,
+            )
+            self._advance(conn, event)
+        log.error("chain event dead-lettered", tx_id=event.tx_id, block=event.block_number,
+                  event_name=event.name, reason=reason)
+
+    def handle(self, event: ChainEvent) -> None:
+        try:
+            cloud_event = from_chain(event, channel=self.channel, chaincode=self.chaincode,
+                                     catalogue=self.catalogue)
+        except (UnknownEvent, InvalidPayload) as exc:
+            self._dead_letter(event, f"schema: {exc}")
+            return
+        try:
+            self.sink.send(cloud_event)
+        except SinkRejected as exc:
+            self._dead_letter(event, str(exc))
+            return
+        with db.transaction(self.dsn) as conn:
+            conn.execute(
+                "INSERT INTO published_events (event_id, block_number, tx_index)"
+                " VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                (cloud_event["id"], event.block_number, event.tx_index),
+            )
+            self._advance(conn, event)
+
+    # --- the stream --------------------------------------------------------------------------
+
+    def poll_once(self) -> int:
+        """Publish what is committed after the checkpoint (at most one batch); events handled."""
+        height = self.ledger.height()
+        events = list(self.ledger.events(after=self.checkpoint(), limit=self.batch_size))
+        for event in events:
+            self.handle(event)
+        if len(events) < self.batch_size:
+            # Caught up: everything committed so far is published.
+            last = events[-1].block_number if events else 0
+            top = max(height, last)
+            self._observe(top, top)
+        else:
+            self._observe(max(height, events[-1].block_number), events[-1].block_number - 1)
+        return len(events)
+
+    def refresh_lag(self) -> None:
+        with db.transaction(self.dsn) as conn:
+            projection_state.prune(conn)
+            lag = projection_state.status(conn)["lag"]
+        if lag is not None:
+            PROJECTION_LAG.set(lag)
+
+    def run(
+        self,
+        stop: threading.Event | None = None,
+        *,
+        poll_interval: float = 0.5,
+        lag_interval: float = 5.0,
+    ) -> None:
+        """Poll until `stop` is set; every failure is logged and retried from the checkpoint."""
+        stop = stop or threading.Event()
+        with self._single_instance(stop):
+            backoff = poll_interval
+            next_lag = 0.0
+            while not stop.is_set():
+                try:
+                    count = self.poll_once()
+                    if time.monotonic() >= next_lag:
+                        self.refresh_lag()
+                        next_lag = time.monotonic() + lag_interval
+                    backoff = poll_interval
+                    if count < self.batch_size:
+                        stop.wait(poll_interval)
+                except Exception:  # the stream must survive anything; the checkpoint is safe
+                    log.warning("chain listener poll failed; retrying", exc_info=True)
+                    stop.wait(backoff)
+                    backoff = min(backoff * 2, 30.0)
+
+    def _single_instance(self, stop: threading.Event) -> Any:
+        listener = self
+
+        class _Lock:
+            conn: psycopg.Connection[Any] | None = None
+
+            def __enter__(self) -> None:
+                from shared.config import get_settings
+
+                dsn = listener.dsn or get_settings().require("database_url")
+                while not stop.is_set():
+                    try:
+                        self.conn = psycopg.connect(dsn, autocommit=True)
+                        row = self.conn.execute(
+                            "SELECT pg_try_advisory_lock(%s, hashtext(%s))",
+                            (_LOCK_NAMESPACE, listener.name),
+                        ).fetchone()
+                        if row and row[0]:
+                            return
+                        self.conn.close()
+                        log.info("another chain listener holds the lock; waiting", name=listener.name)
+                    except psycopg.OperationalError:
+                        log.warning("database unreachable; waiting for the listener lock")
+                    stop.wait(1.0)
+
+            def __exit__(self, *exc: object) -> None:
+                if self.conn is not None:
+                    self.conn.close()
+
+        return _Lock()
