@@ -52,6 +52,18 @@ class Settings(BaseSettings):
     channel: str = "gxchannel"
     chaincode: str = "gxtv3"
 
+    # --- outbox ---------------------------------------------------------------------------
+    outbox_max_attempts: int = Field(5, ge=1, le=50, description="Counted attempts before DEAD.")
+    outbox_backoff_base_s: float = Field(1.0, gt=0, description="First retry delay (doubles).")
+    outbox_backoff_cap_s: float = Field(16.0, gt=0, description="Longest retry delay.")
+    outbox_lease_s: float = Field(
+        300.0, ge=10, description="Claim lease; well above the worst ledger commit time."
+    )
+    outbox_batch_size: int = Field(100, ge=1, le=1000, description="Commands per ledger batch.")
+    outbox_sweep_budget_s: float = Field(
+        50.0, gt=0, description="How long one sweep_outbox tick may drain."
+    )
+
     # --- eventing -------------------------------------------------------------------------
     broker_url: str | None = Field(
         None, description="Where functions post CloudEvents (the Knative broker ingress)."
@@ -66,6 +78,11 @@ class Settings(BaseSettings):
     allowed_origins: str = Field("", description="Comma-separated CORS origins; empty = none.")
     trusted_proxies: int = Field(
         0, ge=0, le=8, description="How many X-Forwarded-For hops to trust for the client IP."
+    )
+    client_ip_header: str | None = Field(
+        None,
+        description="A header the edge gateway overwrites with the client address (e.g."
+        " X-Envoy-External-Address); read before X-Forwarded-For.",
     )
     max_body_bytes: int = Field(1_048_576, ge=1024)
     max_projection_lag: int = Field(50, ge=0)
@@ -82,6 +99,33 @@ class Settings(BaseSettings):
 
     # --- dev runtime ----------------------------------------------------------------------
     home: Path = Field(Path(".gx"), description="Where `gx dev` keeps embedded servers' data.")
+    bind: str = Field(
+        "127.0.0.1", description="Address `gx dev` serves the public HTTP port on (GX_PORT)."
+    )
+    broker_retry: int = Field(
+        5, ge=0, le=100, description="Delivery retries before dead-lettering (Knative `retry`)."
+    )
+    broker_backoff_policy: Literal["exponential", "linear"] = Field(
+        "exponential", description="Knative `backoffPolicy` of the dev broker's deliveries."
+    )
+    broker_backoff_delay_s: float = Field(
+        0.5, gt=0, le=3600, description="Knative `backoffDelay`: the first retry's delay."
+    )
+    broker_delivery_timeout_s: float = Field(
+        30.0, gt=0, le=900, description="How long one delivery to a subscriber may take."
+    )
+    broker_workers: int = Field(
+        4, ge=1, le=64, description="Concurrent delivery workers in the dev broker."
+    )
+    publish_timeout_s: float = Field(
+        2.0, gt=0, le=60, description="Timeout of a best-effort emit to GX_BROKER_URL."
+    )
+    dev_restart_limit: int = Field(
+        5, ge=0, le=100, description="Times `gx dev` restarts a child that died before giving up."
+    )
+    dev_stop_grace_s: float = Field(
+        10.0, gt=0, le=120, description="SIGTERM-to-SIGKILL grace for `gx dev` children."
+    )
 
     @field_validator("database_url", "ledger_database_url", "redis_url", "broker_url")
     @classmethod

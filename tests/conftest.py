@@ -1,6 +1,7 @@
-"""Test harness: real PostgreSQL and Redis for every run, a fresh database per run.
+"""Test harness: real PostgreSQL, Redis and S3 for every run, a fresh database per run.
 
-Servers come from GX_DATABASE_URL / GX_REDIS_URL when set (this machine has both on 127.0.0.1),
+Servers come from GX_DATABASE_URL / GX_REDIS_URL / GX_S3_ENDPOINT when set (this machine has the
+first two on 127.0.0.1),
 otherwise embedded ones are started under a temporary folder. Each run creates its own database
 `gx_test_<random>` (dropped at the end) and its own Redis key prefix, so runs never collide. A
 fixture that cannot reach a server fails naming it; nothing is skipped.
@@ -55,6 +56,22 @@ def _redis_url() -> str:
     return _server_url("GX_REDIS_URL", start)
 
 
+def _s3() -> dict[str, str]:
+    """GX_S3_ENDPOINT (with its GX_S3_* keys) when set, else an embedded SeaweedFS S3 server."""
+    given = os.environ.get("GX_S3_ENDPOINT", "").strip()
+    if given:
+        return {"GX_S3_ENDPOINT": given}
+    from shared.runtime.embedded import EmbeddedS3
+
+    keys = {"GX_S3_ACCESS_KEY": f"gxtest{RUN_ID}", "GX_S3_SECRET_KEY": secrets.token_hex(16)}
+    s3 = EmbeddedS3(
+        _TMP / "s3", access_key=keys["GX_S3_ACCESS_KEY"], secret_key=keys["GX_S3_SECRET_KEY"],
+        stop_grace_s=0.5,  # the run's data is thrown away: no need to wait for weed's 15 s stop
+    )
+    _started.append(s3)
+    return {"GX_S3_ENDPOINT": s3.start(), **keys}
+
+
 def _database_url(base: str, name: str) -> str:
     info = psycopg.conninfo.conninfo_to_dict(base)
     info["dbname"] = name
@@ -82,12 +99,16 @@ def pytest_configure(config: pytest.Config) -> None:
             "GX_JWT_PUBLIC_KEY": public,
             "GX_TEST_BASE_DATABASE_URL": base,
             "GX_TEST_DATABASE_NAME": dbname,
+            **_s3(),
         }
     )
     reset_settings()
     from shared.migrate import migrate
+    from shared.seed import catalogue_parameters, load_countries, seed
 
     migrate(url)
+    with psycopg.connect(url) as conn:  # reference data every test may rely on
+        seed(conn, countries=load_countries(), parameters=catalogue_parameters(), tenant_id="default")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

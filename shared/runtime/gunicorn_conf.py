@@ -1,0 +1,26 @@
+"""gunicorn hooks for the dev gateway (`gunicorn -c python:shared.runtime.gunicorn_conf ...`).
+
+Each worker builds its function apps right after the fork, before it accepts a request, so the
+first request to any function pays no import; a dead worker's metric files are marked dead so
+/metrics keeps aggregating the living ones (prometheus-client multiprocess mode).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+
+def post_worker_init(worker: Any) -> None:
+    from shared.runtime.gateway import default_gateway
+
+    target = str(getattr(worker.app, "app_uri", ""))
+    kind = "cloudevent" if target.endswith(":events_app") else "http"
+    default_gateway().warm(kind)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
