@@ -120,8 +120,14 @@ class Call:
 
 
 def client_ip(request: flask.Request) -> str:
-    """The caller's address; X-Forwarded-For is trusted only for the configured proxy hops."""
-    hops = get_settings().trusted_proxies
+    """The caller's address: the edge gateway's own header when configured, else X-Forwarded-For
+    trusted only for the configured proxy hops, else the socket peer."""
+    settings = get_settings()
+    if settings.client_ip_header:
+        given = request.headers.get(settings.client_ip_header, "").strip()
+        if given:
+            return given
+    hops = settings.trusted_proxies
     if hops:
         forwarded = [p.strip() for p in request.headers.get("X-Forwarded-For", "").split(",")]
         forwarded = [p for p in forwarded if p]
@@ -189,6 +195,8 @@ def handle(spec: Any, handler: Callable[[Call], Reply], request: flask.Request) 
             )
         if isinstance(exc, Unavailable) and exc.retry_after:
             extra["Retry-After"] = str(exc.retry_after)
+    if response.status_code == 413:
+        response = _unread_body_reply(response)
     _finish(response, request, extra, authenticated)
     elapsed = time.perf_counter() - started
     HTTP_REQUESTS.labels(spec.name, request.method, str(response.status_code)).inc()
@@ -248,13 +256,24 @@ def _dispatch(
         call.body = _parse_body(spec, request)
 
     if spec.command:
-        from shared import idempotency
+        from shared import idempotency, system_guard
 
+        system_guard.ensure_accepting(call.principal)
         reply = idempotency.run(call, handler)
     else:
         reply = handler(call)
     extra.update(call.headers)
     return to_response(reply, default_status=spec.response_status), spec.auth != "public"
+
+
+def _unread_body_reply(response: flask.Response) -> flask.Response:
+    """A 413 must not make the server read the oversized body after all: functions-framework's
+    after-request hook drains every non-streamed request, so answer with a streamed body and
+    close the connection instead (the rest of the upload is never read)."""
+    body = response.get_data()
+    streamed = flask.Response(iter([body]), 413, mimetype=response.mimetype)
+    streamed.headers["Connection"] = "close"
+    return streamed
 
 
 def _parse_body(spec: Any, request: flask.Request) -> Any:
@@ -263,8 +282,8 @@ def _parse_body(spec: Any, request: flask.Request) -> Any:
     except RequestEntityTooLarge:
         raise PayloadTooLarge("request body too large") from None
     model = _model(spec.request_model)
-    if not raw and model is None:
-        return None
+    if not raw:  # no body: fine when the model requires nothing (422 names what is missing)
+        return None if model is None else _validate(model, {})
     mimetype = request.mimetype or ""
     if mimetype not in spec.content_types:
         raise UnsupportedMediaType(
@@ -276,8 +295,10 @@ def _parse_body(spec: Any, request: flask.Request) -> Any:
         data = json.loads(raw) if raw else {}
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("request body is not valid JSON", code="MALFORMED_JSON") from None
-    if model is None:
-        return data
+    return data if model is None else _validate(model, data)
+
+
+def _validate(model: type[BaseModel], data: Any) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:

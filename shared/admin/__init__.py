@@ -1,0 +1,1 @@
+"""Administration: system bootstrap, countries, parameters, pause/resume, admins, treasuries."""

@@ -1,0 +1,298 @@
+"""Admin use cases: each command is validated, checked against the read models, audited and put
+in the outbox in one transaction; the chain makes the final decision.
+
+Request ids: one-time operations use business keys so they can never be queued twice
+(`bootstrap`, `init-countries:<codes digest>`, `activate-treasury:<CC>`); repeatable ones use the
+caller's idempotency key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import ROUND_DOWN, Decimal
+from typing import Any
+
+from shared import audit, db, pagination
+from shared.admin.schemas import (
+    ActivateTreasuryIn,
+    AppointAdminIn,
+    InitializeCountriesIn,
+    PauseIn,
+    UpdateParameterIn,
+)
+from shared.auth import Principal
+from shared.config import get_settings
+from shared.domain import parameters
+from shared.domain.accounts import TOTAL_SUPPLY
+from shared.errors import Conflict, GXError, NotFound, ValidationFailed
+from shared.identity.service import PROFILE_COLUMNS
+from shared.outbox import Command, Enqueued, enqueue
+from shared.unit_of_work import command_transaction
+
+SOURCE = "admin"
+
+
+def _queue(
+    admin: Principal, command_type: str, payload: dict[str, Any], *, request_id: str,
+    audit_type: str, target: tuple[str, str | None], before: Any = None,
+) -> Enqueued:
+    with command_transaction(SOURCE) as conn:
+        command = enqueue(conn, Command(type=command_type, payload=payload, request_id=request_id,
+                                        principal_id=admin.sub, service=SOURCE))
+        if command.created:
+            audit.record(
+                conn, event_type=audit_type, actor_id=admin.sub, actor_role=admin.role,
+                target_type=target[0], target_id=target[1], before=before,
+                after={**payload, "commandId": command.id},
+            )
+    return command
+
+
+def _tenant() -> str:
+    return get_settings().tenant
+
+
+def bootstrap(admin: Principal) -> Enqueued:
+    status = db.fetch_one(
+        "SELECT bootstrapped_at FROM rm_system_status WHERE tenant_id = %s", (_tenant(),)
+    )
+    if status is not None and status["bootstrapped_at"] is not None:
+        raise Conflict("the system is already bootstrapped", code="ALREADY_BOOTSTRAPPED")
+    # One key for ever: a second bootstrap request returns the first command (gaps A26).
+    return _queue(admin, "BOOTSTRAP_SYSTEM", {}, request_id="bootstrap",
+                  audit_type="SYSTEM_BOOTSTRAP_REQUESTED", target=("SYSTEM", None))
+
+
+def countries_payload(body: InitializeCountriesIn | None) -> tuple[dict[str, Any], str]:
+    """(INITIALIZE_COUNTRY_DATA payload, its request id): the given countries, or every seeded
+    country with its allocation share. The request id is a digest of the data, so the same
+    initialisation can only be queued once whoever asks for it."""
+    known = {
+        r["country_code"]: r
+        for r in db.fetch_all("SELECT country_code, country_name, allocation_share FROM countries")
+    }
+    if body is None or body.countries_data is None:
+        seeded = {c: r for c, r in sorted(known.items()) if r["allocation_share"] is not None}
+        shares = _within_world({c: Decimal(r["allocation_share"]) for c, r in seeded.items()})
+        data = [{"code": c, "name": r["country_name"], "percentage": format(shares[c], "f")}
+                for c, r in seeded.items()]
+    else:
+        unknown = sorted({c.code for c in body.countries_data} - known.keys())
+        if unknown:
+            raise ValidationFailed(
+                "unknown country codes", errors=[
+                    {"field": "countriesData", "message": f"not a seeded country: {c}",
+                     "type": "unknown_country"} for c in unknown])
+        data = [{"code": c.code, "name": c.name,
+                 "percentage": format(Decimal(str(c.percentage)), "f")}
+                for c in body.countries_data]
+    digest = hashlib.sha256(repr(sorted((d["code"], d["percentage"]) for d in data)).encode())
+    return {"countriesData": data}, f"init-countries:{digest.hexdigest()[:32]}"
+
+
+def _within_world(shares: dict[str, Decimal]) -> dict[str, Decimal]:
+    """The published shares are rounded to 8 decimals and add up to 1.00000003. The chain refuses
+    quotas beyond 100 % of the world (they could promise the genesis pools twice), so when the
+    sum exceeds 1 every share is scaled by 1/sum and rounded down at 12 decimals: each moves by
+    at most 3e-8 of itself, and the sum is at most 1."""
+    total = sum(shares.values(), Decimal(0))
+    if total <= 1:
+        return shares
+    step = Decimal("1e-12")
+    return {c: (v / total).quantize(step, rounding=ROUND_DOWN) for c, v in shares.items()}
+
+
+def initialize_countries(admin: Principal, body: InitializeCountriesIn) -> Enqueued:
+    payload, request_id = countries_payload(body)
+    return _queue(admin, "INITIALIZE_COUNTRY_DATA", payload, request_id=request_id,
+                  audit_type="COUNTRIES_INITIALIZE_REQUESTED", target=("SYSTEM", None))
+
+
+def update_parameter(admin: Principal, body: UpdateParameterIn, *, request_id: str) -> Enqueued:
+    try:
+        value = parameters.validate(body.param_id, body.new_value)
+    except (GXError, ValueError, KeyError, LookupError) as exc:
+        message = getattr(exc, "message", None) or str(exc)
+        raise ValidationFailed(
+            "invalid parameter update",
+            errors=[{"field": "newValue" if body.param_id in parameters.defaults() else "paramId",
+                     "message": message, "type": "parameter"}],
+        ) from None
+    before = get_parameter(body.param_id)
+    return _queue(admin, "UPDATE_SYSTEM_PARAMETER", {"paramId": body.param_id, "newValue": value},
+                  request_id=request_id, audit_type="PARAMETER_UPDATE_REQUESTED",
+                  target=("PARAMETER", body.param_id), before={"value": before["paramValue"]})
+
+
+def pause(admin: Principal, body: PauseIn, *, request_id: str) -> Enqueued:
+    return _queue(admin, "PAUSE_SYSTEM", {"reason": body.reason}, request_id=request_id,
+                  audit_type="SYSTEM_PAUSE_REQUESTED", target=("SYSTEM", None))
+
+
+def resume(admin: Principal, *, request_id: str) -> Enqueued:
+    return _queue(admin, "RESUME_SYSTEM", {}, request_id=request_id,
+                  audit_type="SYSTEM_RESUME_REQUESTED", target=("SYSTEM", None))
+
+
+def appoint_admin(admin: Principal, body: AppointAdminIn, *, request_id: str) -> Enqueued:
+    """Grant ADMIN off-chain (the backend's RBAC) and record the appointment on chain."""
+    with command_transaction(SOURCE) as conn:
+        row = conn.execute(
+            "SELECT profile_id, role, status, fabric_user_id FROM user_profiles"
+            " WHERE profile_id::text = %s AND deleted_at IS NULL FOR UPDATE",
+            (body.new_admin_id,),
+        ).fetchone()
+        if row is None:
+            raise NotFound("no such user", code="USER_NOT_FOUND")
+        if str(row["profile_id"]) == admin.sub:
+            raise Conflict("an administrator cannot appoint themself", code="SELF_APPOINTMENT")
+        if row["role"] in ("ADMIN", "SUPER_ADMIN"):
+            raise Conflict("this user is already an administrator", code="ALREADY_ADMIN")
+        if row["status"] != "ACTIVE" or row["fabric_user_id"] is None:
+            raise Conflict("only an ACTIVE user registered on chain can be appointed",
+                           code="USER_NOT_ACTIVE")
+        conn.execute("UPDATE user_profiles SET role = 'ADMIN' WHERE profile_id = %s",
+                     (row["profile_id"],))
+        command = enqueue(conn, Command(
+            type="APPOINT_ADMIN", payload={"newAdminId": row["fabric_user_id"]},
+            request_id=request_id, principal_id=admin.sub, service=SOURCE))
+        audit.record(conn, event_type="ADMIN_APPOINTED", actor_id=admin.sub,
+                     actor_role=admin.role, target_type="USER", target_id=str(row["profile_id"]),
+                     before={"role": row["role"]}, after={"role": "ADMIN", "commandId": command.id})
+    return command
+
+
+def activate_treasury(admin: Principal, body: ActivateTreasuryIn) -> Enqueued:
+    if db.fetch_one("SELECT 1 FROM countries WHERE country_code = %s", (body.country_code,)) is None:
+        raise NotFound("unknown country", code="COUNTRY_NOT_FOUND")
+    return _queue(admin, "ACTIVATE_TREASURY", {"countryCode": body.country_code},
+                  request_id=f"activate-treasury:{body.country_code}",
+                  audit_type="TREASURY_ACTIVATION_REQUESTED",
+                  target=("TREASURY", f"treasury_{body.country_code}"))
+
+
+# --- queries ---------------------------------------------------------------------------------
+
+
+def system_status() -> dict[str, Any]:
+    from shared.readmodels.system import get_system_status
+
+    s = get_system_status(tenant=_tenant())
+    return {
+        "isPaused": s["status"] == "PAUSED",
+        "pauseReason": s["reason"] if s["status"] == "PAUSED" else None,
+        "lastUpdated": s["changedAt"],
+        "bootstrapped": s["bootstrappedAt"] is not None,
+        "bootstrappedAt": s["bootstrappedAt"],
+    }
+
+
+def _parameter_json(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "paramKey": row["param_key"],
+        "paramValue": row["param_value"],
+        "description": row["description"],
+        "valueType": row["value_type"],
+        "source": row["source"],
+        "updatedAt": row["updated_at"].isoformat() if row["updated_at"] else None,
+    }
+
+
+# The chain's value wins over the seeded default: the seed only describes what the chain
+# started with; `rm_chain_parameters` is what the chain says now.
+_PARAMETERS = (
+    "SELECT sp.param_key, COALESCE(cp.param_value, sp.param_value) AS param_value,"
+    " sp.description, sp.value_type,"
+    " CASE WHEN cp.param_key IS NULL THEN sp.source ELSE 'chain' END AS source,"
+    " COALESCE(cp.updated_at, sp.updated_at) AS updated_at"
+    " FROM system_parameters sp LEFT JOIN rm_chain_parameters cp"
+    " ON cp.tenant_id = sp.tenant_id AND cp.param_key = sp.param_key"
+    " WHERE sp.tenant_id = %s"
+)
+
+
+def get_parameter(param_id: str) -> dict[str, Any]:
+    row = db.fetch_one(_PARAMETERS + " AND sp.param_key = %s", (_tenant(), param_id))
+    if row is None:
+        raise NotFound(f"unknown parameter {param_id!r}", code="PARAMETER_NOT_FOUND")
+    return _parameter_json(row)
+
+
+def list_parameters() -> list[dict[str, Any]]:
+    return [_parameter_json(r) for r in db.fetch_all(_PARAMETERS + " ORDER BY sp.param_key",
+                                                      (_tenant(),))]
+
+
+def countries() -> list[dict[str, Any]]:
+    return [
+        {"countryCode": r["country_code"], "countryName": r["country_name"], "region": r["region"],
+         "allocationShare": str(r["allocation_share"]) if r["allocation_share"] is not None else None}
+        for r in db.fetch_all(
+            "SELECT country_code, country_name, region, allocation_share FROM countries"
+            " ORDER BY country_code")
+    ]
+
+
+def country_stats(country_code: str) -> dict[str, Any]:
+    from shared.readmodels.system import get_country_stats
+
+    country = db.fetch_one(
+        "SELECT country_code, country_name, region, allocation_share FROM countries"
+        " WHERE country_code = %s", (country_code,))
+    if country is None:
+        raise NotFound("unknown country", code="COUNTRY_NOT_FOUND")
+    users = db.fetch_one(
+        "SELECT count(*) FILTER (WHERE status = 'ACTIVE') AS active, count(*) AS registered"
+        " FROM user_profiles WHERE nationality_country_code = %s AND deleted_at IS NULL",
+        (country_code,))
+    chain = get_country_stats(country_code, tenant=_tenant())
+    return {
+        "countryCode": country["country_code"],
+        "countryName": country["country_name"],
+        "region": country["region"],
+        "allocationShare": str(country["allocation_share"]),
+        "registeredUsers": users["registered"] if users else 0,
+        "activeUsers": users["active"] if users else 0,
+        "chain": chain,
+    }
+
+
+def counters() -> dict[str, Any]:
+    from shared.readmodels.system import genesis_statistics
+
+    totals = db.fetch_one(
+        "SELECT (SELECT count(*) FROM user_profiles WHERE deleted_at IS NULL AND role = 'USER')"
+        " AS users, (SELECT count(*) FROM user_profiles WHERE status = 'ACTIVE' AND role = 'USER')"
+        " AS active_users, (SELECT count(*) FROM rm_organizations) AS organizations,"
+        " (SELECT COALESCE(sum(balance), 0) FROM rm_accounts WHERE tenant_id = %s) AS accounted",
+        (_tenant(),))
+    assert totals is not None
+    return {
+        "totalSupply": str(TOTAL_SUPPLY),
+        "accountedSupply": str(totals["accounted"]),
+        "totalUsers": totals["users"],
+        "activeUsers": totals["active_users"],
+        "totalOrganizations": totals["organizations"],
+        "genesis": genesis_statistics(tenant=_tenant()),
+    }
+
+
+def list_users(status: str | None, role: str | None, limit: int,
+               cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    where, params = ["deleted_at IS NULL"], []
+    if status:
+        where.append("status = %s")
+        params.append(status)
+    if role:
+        where.append("role = %s")
+        params.append(role)
+    if cursor:
+        created_at, pid = pagination.decode(cursor, 2)
+        where.append("(created_at, profile_id) > (%s::timestamptz, %s::uuid)")
+        params += [created_at, pid]
+    rows = db.fetch_all(
+        f"SELECT {PROFILE_COLUMNS} FROM user_profiles WHERE {' AND '.join(where)}"
+        " ORDER BY created_at, profile_id LIMIT %s", (*params, limit + 1))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (pagination.encode(rows[-1]["created_at"], rows[-1]["profile_id"]) if more else None)

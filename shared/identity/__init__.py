@@ -1,0 +1,1 @@
+"""Identity and KYC: registration, credentials, sessions, KYC evidence, on-chain registration."""
