@@ -1,0 +1,1 @@
+"""Tokenomics: transfers with fees, genesis, freezing, balances, history, pools and supply."""
