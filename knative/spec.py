@@ -46,6 +46,15 @@ class Resources(BaseModel):
     memory_limit: str = "512Mi"
 
 
+class Delivery(BaseModel):
+    """How the broker delivers to a CloudEvent handler: retries with exponential backoff
+    (backoff_delay_s x 2^attempt), then the dead-letter sink (Knative `DeliverySpec`)."""
+
+    model_config = ConfigDict(frozen=True)
+    retry: int = Field(5, ge=1, le=20)
+    backoff_delay_s: float = Field(0.5, gt=0, le=60)
+
+
 class FunctionSpec(BaseModel):
     """One deployable function: an HTTP endpoint, an event handler, or a scheduled job."""
 
@@ -79,6 +88,7 @@ class FunctionSpec(BaseModel):
     scale: Scale = Scale()
     resources: Resources = Resources()
     timeout_s: int = 30
+    delivery: Delivery = Delivery()
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -1,0 +1,63 @@
+"""The image's WSGI entry: the functions-framework app of one function, as Knative runs it.
+
+gunicorn (knative/gunicorn.conf.py) serves `create()`, which builds exactly what
+`functions_framework.create_app` builds for FUNCTION_TARGET / FUNCTION_SOURCE /
+FUNCTION_SIGNATURE_TYPE. HTTP functions answer /health, /ready and /metrics through the
+`endpoint` pipeline; a CloudEvent app only routes POST, so for those this module adds the same
+three GET routes, which the Knative probes and Prometheus need.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask
+import werkzeug.exceptions
+from functions_framework import create_app
+
+
+def _routes_get(app: flask.Flask, path: str) -> bool:
+    try:
+        app.url_map.bind("localhost").match(path, method="GET")
+    except (werkzeug.exceptions.MethodNotAllowed, werkzeug.exceptions.NotFound):
+        return False
+    return True
+
+
+def _health() -> flask.Response:
+    from shared.http import json_response
+
+    return json_response({"status": "ok"}, 200)
+
+
+def _ready() -> flask.Response:
+    from shared.health import readiness
+    from shared.http import json_response
+
+    ready, checks = readiness()
+    return json_response(
+        {"status": "ready" if ready else "not_ready", "checks": checks}, 200 if ready else 503
+    )
+
+
+def _metrics() -> flask.Response:
+    from shared.observability import metrics_payload
+
+    payload, content_type = metrics_payload()
+    return flask.Response(payload, 200, content_type=content_type)
+
+
+def with_operational_routes(app: flask.Flask) -> flask.Flask:
+    for path, view in (("/health", _health), ("/ready", _ready), ("/metrics", _metrics)):
+        if not _routes_get(app, path):
+            app.add_url_rule(
+                path, endpoint=f"gx{path.replace('/', '_')}", view_func=view, methods=["GET"]
+            )
+    return app
+
+
+def create(
+    target: str | None = None, source: str | None = None, signature_type: str | None = None
+) -> Any:
+    """The app; arguments default to the FUNCTION_* variables (functions-framework reads them)."""
+    return with_operational_routes(create_app(target, source, signature_type))
