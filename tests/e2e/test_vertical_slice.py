@@ -123,17 +123,32 @@ def balance(client: Client, profile_id: str) -> int:
     return int(client.json("GET", f"/api/v1/wallets/{profile_id}/balance")["balance"]["balance"])
 
 
-def test_register_kyc_genesis_transfer_and_conservation(live_system: LiveSystem) -> None:
-    admin = admin_client(live_system)
-    eventually(lambda: admin.json("GET", "/api/v1/system/status")["bootstrapped"],
-               what="the ledger bootstrap to be projected")
-    a, a_profile = onboard(live_system, admin, "ada")
-    b, b_profile = onboard(live_system, admin, "bola")
-    a_id, b_id = a_profile["profileId"], b_profile["profileId"]
+GENESIS = 500 * GX  # phase 1 for NG (rules.md §3.2)
 
-    genesis = 500 * GX  # phase 1 for NG (rules.md §3.2)
-    eventually(lambda: balance(a, a_id) == genesis and balance(b, b_id) == genesis,
-               what="genesis balances")
+
+@pytest.fixture(scope="module")
+def admin(live_system: LiveSystem) -> Client:
+    """The bootstrap operator, once the startup ledger bootstrap has reached the read models."""
+    client = admin_client(live_system)
+    eventually(lambda: client.json("GET", "/api/v1/system/status")["bootstrapped"],
+               what="the ledger bootstrap to be projected")
+    return client
+
+
+def funded(system: LiveSystem, admin: Client, name: str) -> tuple[Client, dict[str, Any]]:
+    """An onboarded user whose genesis balance is visible through the API."""
+    client, profile = onboard(system, admin, name)
+    eventually(lambda: balance(client, profile["profileId"]) == GENESIS, what=f"{name} genesis")
+    return client, profile
+
+
+def test_register_kyc_genesis_transfer_and_conservation(
+    live_system: LiveSystem, admin: Client
+) -> None:
+    a, a_profile = funded(live_system, admin, "ada")
+    b, b_profile = funded(live_system, admin, "bola")
+    a_id, b_id = a_profile["profileId"], b_profile["profileId"]
+    genesis = GENESIS
 
     amount = 100 * GX
     preview = Client(live_system).json("POST", "/api/v1/fees/calculate", {
@@ -167,13 +182,12 @@ def test_register_kyc_genesis_transfer_and_conservation(live_system: LiveSystem)
     assert supply["accounted"] == supply["totalSupply"] and supply["conserved"]
 
 
-def test_concurrent_overdraw_confirms_one_and_rejects_the_other(live_system: LiveSystem) -> None:
-    admin = admin_client(live_system)
-    eventually(lambda: admin.json("GET", "/api/v1/system/status")["bootstrapped"], what="bootstrap")
-    a, a_profile = onboard(live_system, admin, "chidi")
+def test_concurrent_overdraw_confirms_one_and_rejects_the_other(
+    live_system: LiveSystem, admin: Client
+) -> None:
+    a, a_profile = funded(live_system, admin, "chidi")
     b, b_profile = onboard(live_system, admin, "dayo")
     a_id = a_profile["profileId"]
-    eventually(lambda: balance(a, a_id) == 500 * GX, what="genesis")
 
     def send() -> dict[str, Any]:
         return a.json("POST", "/api/v1/transfers",
@@ -187,18 +201,15 @@ def test_concurrent_overdraw_confirms_one_and_rejects_the_other(live_system: Liv
     rejected = next(s for s in (a.json("GET", x["statusUrl"]) for x in accepted)
                     if s["status"] == "REJECTED")
     assert rejected["error"]["code"] == "INSUFFICIENT_FUNDS"
-    eventually(lambda: balance(a, a_id) < 500 * GX, what="the confirmed transfer projected")
+    eventually(lambda: balance(a, a_id) < GENESIS, what="the confirmed transfer projected")
     assert balance(a, a_id) >= 0
 
 
-def test_projection_latency_is_reported(live_system: LiveSystem) -> None:
+def test_projection_latency_is_reported(live_system: LiveSystem, admin: Client) -> None:
     """Command accepted -> balances visible through the API, over ten sequential transfers."""
-    admin = admin_client(live_system)
-    eventually(lambda: admin.json("GET", "/api/v1/system/status")["bootstrapped"], what="bootstrap")
-    a, a_profile = onboard(live_system, admin, "efe")
+    a, a_profile = funded(live_system, admin, "efe")
     _, b_profile = onboard(live_system, admin, "funmi")
     a_id = a_profile["profileId"]
-    eventually(lambda: balance(a, a_id) == 500 * GX, what="genesis")
     samples = []
     for _ in range(10):
         before = balance(a, a_id)
@@ -212,3 +223,25 @@ def test_projection_latency_is_reported(live_system: LiveSystem) -> None:
     print(f"\ncommand-to-projection over {len(samples)} transfers: "
           f"p50 {statistics.median(samples) * 1000:.0f} ms, max {samples[-1] * 1000:.0f} ms")
     assert samples[-1] < 30
+
+
+def test_kyc_upload_refuses_executables_and_oversized_files(live_system: LiveSystem) -> None:
+    anon = Client(live_system)
+    email = f"kyc-{uuid.uuid4().hex[:8]}@example.org"
+    user = anon.json("POST", "/api/v1/users", {
+        "email": email, "password": PASSWORD, "firstName": "Kay", "lastName": "Tester",
+        "dateOfBirth": "1992-02-02", "nationalityCountryCode": "KE"}, expect=201)["user"]
+    me = Client(live_system, anon.json("POST", "/api/v1/auth/login",
+                                       {"email": email, "password": PASSWORD})["accessToken"],
+                anon.ip)
+    path = f"/api/v1/users/{user['profileId']}/kyc"
+    ctype = "multipart/form-data; boundary=gxslice"
+    elf = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 4096
+    renamed = me.call("POST", path, raw=multipart("document", "passport.pdf", elf),
+                      content_type=ctype)
+    assert renamed.status == 415 and renamed.json()["code"] == "DOCUMENT_TYPE_NOT_ALLOWED"
+    huge = me.call("POST", path, content_type=ctype,
+                   raw=multipart("document", "passport.pdf", pdf("big") + b"0" * (11 * 1024 * 1024)))
+    assert huge.status == 413
+    assert huge.headers["Content-Type"].startswith("application/problem+json")
+    assert me.json("GET", path)["kycStatus"] is None  # neither attempt left a record
