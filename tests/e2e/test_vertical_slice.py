@@ -245,3 +245,47 @@ def test_kyc_upload_refuses_executables_and_oversized_files(live_system: LiveSys
     assert huge.status == 413
     assert huge.headers["Content-Type"].startswith("application/problem+json")
     assert me.json("GET", path)["kycStatus"] is None  # neither attempt left a record
+
+
+def test_freeze_genesis_trigger_and_velocity_tax_endpoints(
+    live_system: LiveSystem, admin: Client
+) -> None:
+    a, a_profile = funded(live_system, admin, "gozie")
+    _, b_profile = onboard(live_system, admin, "halima")
+    a_id = a_profile["profileId"]
+
+    # The manual genesis trigger shares the automatic path's request id: the same command back.
+    again = admin.json("POST", "/api/v1/genesis", {"userId": a_id}, expect=202,
+                       headers={"Idempotency-Key": f"genesis-{uuid.uuid4()}"})
+    assert finished(admin, again["statusUrl"])["status"] == "CONFIRMED"
+    assert balance(a, a_id) == GENESIS  # paid once
+
+    frozen = admin.json("POST", f"/api/v1/wallets/{a_id}/freeze", {"reason": "fraud review"},
+                        expect=202, headers={"Idempotency-Key": f"freeze-{uuid.uuid4()}"})
+    assert finished(admin, frozen["statusUrl"])["status"] == "CONFIRMED"
+    eventually(lambda: a.json("GET", f"/api/v1/wallets/{a_id}")["wallet"]["isFrozen"],
+               what="frozen flag projected")
+    refused = a.call("POST", "/api/v1/transfers", {"toUserId": b_profile["profileId"],
+                                                   "amount": "1000"},
+                     headers={"Idempotency-Key": f"frozen-{uuid.uuid4()}"})
+    assert refused.status == 409 and refused.json()["code"] == "WALLET_FROZEN"
+    twice = admin.call("POST", f"/api/v1/wallets/{a_id}/freeze", {"reason": "again please"},
+                       headers={"Idempotency-Key": f"freeze-{uuid.uuid4()}"})
+    assert twice.status == 409 and twice.json()["code"] == "NO_CHANGE"
+    thawed = admin.json("POST", f"/api/v1/wallets/{a_id}/unfreeze", expect=202,
+                        headers={"Idempotency-Key": f"unfreeze-{uuid.uuid4()}"})
+    assert finished(admin, thawed["statusUrl"])["status"] == "CONFIRMED"
+    eventually(lambda: not a.json("GET", f"/api/v1/wallets/{a_id}")["wallet"]["isFrozen"],
+               what="unfrozen")
+
+    account = a_profile["fabricUserId"]
+    check = Client(live_system).json("GET", f"/api/v1/velocity-tax/eligibility/{account}")
+    assert check["eligible"] is False and check["details"]["requiredDays"] == 360
+    assert check["details"]["currentBalance"] == str(GENESIS)
+    apply = admin.call("POST", "/api/v1/velocity-tax/apply", {"accountId": account},
+                       headers={"Idempotency-Key": f"vtax-{uuid.uuid4()}"})
+    assert apply.status == 409 and apply.json()["code"] == "NOT_ELIGIBLE"
+    pools = {p["accountId"]: p for p in Client(live_system).json(
+        "GET", "/api/v1/tokenomics/pools")["pools"]}
+    assert int(pools["SYSTEM_USER_GENESIS_POOL"]["balance"]) < int(
+        pools["SYSTEM_USER_GENESIS_POOL"]["minted"])
