@@ -37,8 +37,8 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(None, description="Redis URL (rate limits, caches).")
     redis_prefix: str = Field("gx:", description="Key prefix, so test runs never collide.")
     s3_endpoint: str | None = Field(None, description="S3 endpoint host:port (KYC documents).")
-    s3_access_key: str = "gxaccess"
-    s3_secret_key: str = "gxsecret-change-me"
+    s3_access_key: str | None = Field(None, description="S3 access key (no default in code).")
+    s3_secret_key: str | None = Field(None, description="S3 secret key (no default in code).")
     s3_secure: bool = False
     s3_region: str = "us-east-1"
     s3_bucket: str = "gx-kyc-documents"

@@ -38,8 +38,8 @@ def _client() -> Minio:
                 s = get_settings()
                 client = Minio(
                     s.require("s3_endpoint"),
-                    access_key=s.s3_access_key,
-                    secret_key=s.s3_secret_key,
+                    access_key=s.require("s3_access_key"),
+                    secret_key=s.require("s3_secret_key"),
                     secure=s.s3_secure,
                     region=s.s3_region,
                 )

@@ -17,7 +17,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -122,6 +124,11 @@ class DevRunner:
         env = dict(os.environ)
         env["GX_DATABASE_URL"] = s.database_url or self._embedded_postgres()
         env["GX_REDIS_URL"] = s.redis_url or self._embedded_redis()
+        if not s.s3_endpoint and not (s.s3_access_key and s.s3_secret_key):
+            env["GX_S3_ACCESS_KEY"], env["GX_S3_SECRET_KEY"] = self._s3_keys()
+            os.environ.update({k: env[k] for k in ("GX_S3_ACCESS_KEY", "GX_S3_SECRET_KEY")})
+            reset_settings()
+            self.settings = s = get_settings()
         env["GX_S3_ENDPOINT"] = s.s3_endpoint or self._embedded_s3()
         if not s.jwt_public_key and not s.jwt_private_key:
             env["GX_JWT_PRIVATE_KEY"], env["GX_JWT_PUBLIC_KEY"] = self._keys()
@@ -132,8 +139,8 @@ class DevRunner:
         env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
         self.env = env
         # This process runs the migrations and startup steps with the same settings.
-        for k in ("GX_DATABASE_URL", "GX_REDIS_URL", "GX_S3_ENDPOINT", "GX_JWT_PRIVATE_KEY",
-                  "GX_JWT_PUBLIC_KEY", "GX_BROKER_URL"):
+        for k in ("GX_DATABASE_URL", "GX_REDIS_URL", "GX_S3_ENDPOINT", "GX_S3_ACCESS_KEY",
+                  "GX_S3_SECRET_KEY", "GX_JWT_PRIVATE_KEY", "GX_JWT_PUBLIC_KEY", "GX_BROKER_URL"):
             if k in env:
                 os.environ[k] = env[k]
         reset_settings()
@@ -174,6 +181,18 @@ class DevRunner:
         self._servers.append(s3)
         self.out("gx dev: starting embedded S3 (SeaweedFS)")
         return s3.start()
+
+    def _s3_keys(self) -> tuple[str, str]:
+        """Credentials of the embedded S3 server, generated on the first start and kept."""
+        path = self.home / "keys" / "s3.json"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(json.dumps({"access_key": f"gx{secrets.token_hex(6)}",
+                                        "secret_key": secrets.token_urlsafe(24)}))
+            self.out(f"gx dev: generated embedded S3 credentials in {path}")
+        creds = json.loads(path.read_text())
+        return creds["access_key"], creds["secret_key"]
 
     def _keys(self) -> tuple[str, str]:
         """Paths of the dev signing key pair, generated on the first start."""
