@@ -73,7 +73,7 @@ def migrate(dsn: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
                         )
                     continue
                 with conn.transaction():
-                    conn.execute(mig.sql)  # type: ignore[arg-type]  # trusted file contents
+                    conn.execute(mig.sql.encode())  # trusted file contents, run as one script
                     conn.execute(
                         "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s,%s,%s)",
                         (mig.version, mig.name, mig.checksum),

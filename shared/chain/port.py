@@ -139,9 +139,9 @@ def _ledger(kind: str) -> LedgerPort:
 
         return EmbeddedLedger.from_settings()
     if kind == "fabric":
-        from shared.chain.fabric import FabricLedger  # type: ignore[import-not-found]
+        from shared.chain.fabric import FabricLedger
 
-        return FabricLedger.from_settings()  # type: ignore[no-any-return]
+        return FabricLedger.from_settings()
     raise ValueError(f"unknown GX_LEDGER {kind!r}")
 
 

@@ -148,7 +148,7 @@ def create_account(
     except UniqueViolation as exc:
         raise _unique_conflict(exc) from None
     assert row is not None
-    return row
+    return dict(row)
 
 
 # --- login, refresh, logout -------------------------------------------------------------------

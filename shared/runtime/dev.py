@@ -175,7 +175,8 @@ class DevRunner:
 
         s = self.settings
         s3 = EmbeddedS3(
-            self.home / "s3", access_key=s.s3_access_key, secret_key=s.s3_secret_key,
+            self.home / "s3", access_key=s.require("s3_access_key"),
+            secret_key=s.require("s3_secret_key"),
             bucket=s.s3_bucket, region=s.s3_region,
         )
         self._servers.append(s3)

@@ -10,6 +10,7 @@ command that cannot be mapped can never enter the outbox.
 
 from __future__ import annotations
 
+import builtins
 import functools
 import importlib
 import pkgutil
@@ -27,7 +28,7 @@ class CommandDef:
     type: str  # e.g. "TRANSFER_TOKENS"
     contract: str  # e.g. "TokenomicsContract"
     function: str  # e.g. "TransferWithFees"
-    payload: type[BaseModel]
+    payload: builtins.type[BaseModel]  # `type` is also a field name here
     args: Callable[[Any], list[str]]  # validated payload -> ordered string arguments
     identity: ServiceIdentity
     aggregate: Callable[[Any], str]  # validated payload -> aggregate key, e.g. "user:<id>"
