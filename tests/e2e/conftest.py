@@ -112,6 +112,7 @@ def start_gx_dev(database_url: str, home: Path) -> LiveSystem:
             "GX_BROKER_PORT": str(ports["broker"]),
             "GX_WORKERS": "2",
             "GX_THREADS": "4",
+            "GX_DB_POOL_MAX": "4",  # several processes share the run's PostgreSQL
             "GX_DEV_STOP_GRACE_S": "10",
             # As behind an edge gateway that stamps the client address: end-to-end clients
             # carry distinct addresses, so per-IP rate limits see separate callers.

@@ -10,7 +10,6 @@ import time
 
 import jwt
 import pytest
-
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from shared.auth import generate_keypair
