@@ -121,7 +121,9 @@ def passes(for_votes: int, against_votes: int, rules: VotingRules = REFERENCE_RU
 
 
 def voting_period(params: Params) -> timedelta:
-    return timedelta(days=params.num("votingPeriodDays"))
+    """votingPeriodSeconds when set (> 0), else votingPeriodDays."""
+    seconds = params.num("votingPeriodSeconds")
+    return timedelta(seconds=seconds) if seconds else timedelta(days=params.num("votingPeriodDays"))
 
 
 def proposal_id(chain_tx_id: str) -> str:

@@ -126,6 +126,10 @@ _PARAMETERS: tuple[Parameter, ...] = (
               "Active or pending loans one borrower may hold at once."),
     # --- governance (rules.md §5; gaps D14) ----------------------------------------------------
     Parameter("votingPeriodDays", "14", Kind.DAYS, 1, 365, "Length of a proposal's vote."),
+    # Not in the sources: a finer-grained override so a test network (or an emergency vote)
+    # can run a short window. 0 keeps the reference behaviour (votingPeriodDays).
+    Parameter("votingPeriodSeconds", "0", Kind.INTEGER, 0, 31_536_000,
+              "If above 0, the length of a proposal's vote in seconds (overrides the days)."),
     # LECTURE-15 lists minProposalQuorum "1000", the later chain 100 votes; neither was enforced
     # in the reference period, and rules.md §5 defaults to that behaviour: no quorum.
     Parameter("minProposalQuorum", "0", Kind.INTEGER, 0, 5_000_000_000,

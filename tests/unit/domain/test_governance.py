@@ -115,3 +115,14 @@ def test_outcome_properties(for_votes: int, against: int, min_votes: int, pct: i
 def test_proposal_id_deterministic() -> None:
     assert gov.proposal_id("t") == gov.proposal_id("t") != gov.proposal_id("u")
     assert gov.proposal_id("t").startswith("PROP_")
+
+
+def test_voting_period_in_seconds_overrides_days() -> None:
+    from datetime import timedelta
+
+    from shared.domain.governance import voting_period
+    from shared.domain.parameters import Params
+
+    assert voting_period(Params()) == timedelta(days=14)
+    assert voting_period(Params({"votingPeriodSeconds": "30"})) == timedelta(seconds=30)
+    assert voting_period(Params({"votingPeriodDays": "3"})) == timedelta(days=3)

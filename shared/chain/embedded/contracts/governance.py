@@ -1,6 +1,7 @@
 """GovernanceContract: proposals to change one system parameter, votes, execution (rules.md §5).
 
-SubmitProposal (admin identity) -> Active until EndTime = tx time + votingPeriodDays;
+SubmitProposal (admin identity) -> Active until EndTime = tx time + the voting period
+(votingPeriodSeconds when set, else votingPeriodDays);
 VoteOnProposal records one vote per voter id (receipt vote/<proposalID>/<voterID>), the voter
 passed explicitly (gaps.md C18) and the vote a strict "true"/"false" (gaps.md B18);
 ExecuteProposal (admin, after EndTime) applies the outcome: passed -> AdminContract's

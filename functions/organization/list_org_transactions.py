@@ -1,0 +1,17 @@
+"""GET /api/v1/organizations/{orgId}/transactions?status=&limit=: the organization's multisig
+transfers in any (or the given) status, newest first. Public, as O8."""
+
+import functions_framework
+
+from shared.http import Call, Reply, endpoint
+from shared.organization import service
+from shared.organization.schemas import PendingTransactionList, TransactionListQuery
+
+
+@functions_framework.http
+@endpoint
+def list_org_transactions(call: Call) -> Reply:
+    q = call.query(TransactionListQuery)
+    found = service.transactions(call.params["orgId"],
+                                 status=q.status, limit=q.limit)
+    return PendingTransactionList.model_validate({"pendingTransactions": found})

@@ -1,0 +1,1 @@
+"""The governance service: parameter proposals, votes and execution."""

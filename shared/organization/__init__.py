@@ -1,0 +1,1 @@
+"""The organization service: organizations, authorization rules and multisig transfers."""

@@ -1,0 +1,129 @@
+"""Request and reply models of the organization service (spec endpoints.md §4 with its Required
+behaviour). Statuses are the chain's own enums (shared.domain.multisig), so a reply can only ever
+carry the shared vocabulary (gaps.md B13)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, PlainSerializer
+
+from shared.api import MAX_QIRAT, ApiModel, Qirat, QiratOut, ReplyModel
+from shared.domain.multisig import MAX_STAKEHOLDERS, OrgStatus, PendingTxStatus
+
+UserRef = Annotated[str, Field(min_length=1, max_length=128,
+                               description="profile id or on-chain user id")]
+
+
+def _threshold(value: Any) -> Any:
+    # A threshold of 0 (every amount) is allowed, so the positive `Qirat` type does not fit.
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        # ValueError, not TypeError: pydantic reports only ValueError as a field error.
+        raise ValueError("amountThreshold must be an integer number of Qirat")  # noqa: TRY004
+    if isinstance(value, str):
+        if not (value.isascii() and value.isdigit()):
+            raise ValueError("amountThreshold must be a string of digits (integer Qirat)")
+        return int(value)
+    return value
+
+
+ThresholdQirat = Annotated[
+    int, BeforeValidator(_threshold),
+    Field(ge=0, le=MAX_QIRAT, json_schema_extra={"type": "string", "pattern": "^[0-9]+$"}),
+    PlainSerializer(str, return_type=str),
+]
+
+
+class ProposeOrganizationIn(ApiModel):
+    org_id: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$",
+        description="optional; a fresh ORG_<uuid> when omitted")
+    org_name: str = Field(min_length=3, max_length=100)
+    org_type: Literal["BUSINESS", "NGO", "GOVERNMENT"]
+    stakeholder_ids: list[UserRef] = Field(min_length=2, max_length=MAX_STAKEHOLDERS)
+
+
+class AuthRuleIn(ApiModel):
+    amount_threshold: ThresholdQirat
+    required_approvers: int = Field(ge=1, le=MAX_STAKEHOLDERS, strict=True)
+    approver_group: list[UserRef] = Field(min_length=1, max_length=MAX_STAKEHOLDERS)
+
+
+class DefineRuleIn(ApiModel):
+    rule: AuthRuleIn
+
+
+class InitiateTransactionIn(ApiModel):
+    to_user_id: UserRef
+    amount: Qirat
+    remark: str | None = Field(None, max_length=500)
+
+
+class AuthRuleOut(ReplyModel):
+    amount_threshold: QiratOut
+    required_approvers: int
+    approver_group: list[str]
+
+
+class Organization(ReplyModel):
+    org_id: str
+    org_name: str | None
+    account_type: str | None
+    country: str | None
+    status: OrgStatus | None  # None only while the proposal itself is not projected
+    stakeholders: list[str]
+    endorsements: dict[str, bool]
+    rules: list[AuthRuleOut]
+    balance: str
+    created_at: str | None
+    activated_at: str | None
+
+
+class OrganizationReply(ReplyModel):
+    organization: Organization
+
+
+class PendingTransaction(ReplyModel):
+    pending_tx_id: str
+    org_id: str
+    to_id: str | None
+    amount: str | None
+    remark: str | None
+    initiator_id: str | None
+    required_approvals: int | None
+    approver_group: list[str] | None
+    status: PendingTxStatus
+    error: str | None
+    approvals: dict[str, bool]
+    approval_count: int
+    initiated_at: str | None
+    executed_at: str | None
+
+
+class PendingTransactionReply(ReplyModel):
+    pending_transaction: PendingTransaction
+
+
+class PendingTransactionList(ReplyModel):
+    pending_transactions: list[PendingTransaction]
+
+
+#: The chain's PendingTxStatus values, spelled out because query parameters are inlined in the
+#: OpenAPI document (no $defs); tests/unit/test_status_vocabulary.py keeps them equal.
+PendingTxStatusName = Literal["Pending", "Executed", "ExecutionFailed", "Rejected"]
+
+
+class TransactionListQuery(ApiModel):
+    status: PendingTxStatusName | None = None
+    limit: int = Field(50, ge=1, le=100)
+
+
+class OrgBalance(ReplyModel):
+    org_id: str
+    balance: str
+    is_frozen: bool
+    updated_at: str | None
+
+
+class OrgBalanceReply(ReplyModel):
+    balance: OrgBalance

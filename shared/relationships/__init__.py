@@ -1,0 +1,1 @@
+"""The relationships service: the social graph and the trust score it yields."""

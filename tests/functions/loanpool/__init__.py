@@ -1,0 +1,1 @@
+"""loanpool function tests."""
