@@ -57,6 +57,30 @@ def _route_order(spec: Any) -> tuple[int, int]:
     return (len(spec.path_params), -len(spec.path or ""))
 
 
+_PREFIX_SEGMENTS = 3  # "/api/v1/<resource>": what tells most routes apart
+
+
+def _prefix(path: str) -> str | None:
+    """The first segments of a path, or None when one of them is a path parameter."""
+    head = path.split("/", _PREFIX_SEGMENTS + 1)[: _PREFIX_SEGMENTS + 1]
+    if any("{" in part for part in head):
+        return None
+    return "/".join(head)
+
+
+def _health_reply(start_response: Callable[..., Any]) -> list[bytes]:
+    """GET /health without Flask: probes hit it constantly and it needs nothing of a request.
+    The same body and headers as every other gateway reply."""
+    start_response("200 OK", [
+        ("Content-Type", "application/json"), ("Content-Length", str(len(_HEALTH_BODY))),
+        *_HARDENING.items(), ("X-Request-Id", new_request_id()),
+    ])
+    return [_HEALTH_BODY]
+
+
+_HEALTH_BODY = b'{"status":"ok"}'
+
+
 class Gateway:
     """Routes requests to per-function apps; `specs` and `root` are injectable for tests."""
 
@@ -64,6 +88,19 @@ class Gateway:
         self.specs = tuple(specs)
         self.root = root
         self.http_specs = sorted((s for s in self.specs if s.kind == "http"), key=_route_order)
+        # Candidates per path prefix, in route order: a request is matched against the few
+        # routes that share its first segments instead of every route (was ~3 % of a read).
+        anywhere = [s for s in self.http_specs if _prefix(s.path or "") is None]
+        by_prefix: dict[str, list[Any]] = {}
+        for spec in self.http_specs:
+            prefix = _prefix(spec.path or "")
+            if prefix is not None:
+                by_prefix.setdefault(prefix, []).append(spec)
+        self._candidates = {
+            prefix: tuple(sorted(specs + anywhere, key=self.http_specs.index))
+            for prefix, specs in by_prefix.items()
+        }
+        self._anywhere = tuple(anywhere)
         self.event_specs = {s.name: s for s in self.specs if s.kind == "cloudevent"}
         self._apps: dict[str, flask.Flask] = {}
         self._lock = threading.Lock()
@@ -104,7 +141,11 @@ class Gateway:
         """(the spec serving METHOD path, or None; every method registered for the path)."""
         allowed: list[str] = []
         chosen = None
-        for spec in self.http_specs:
+        # A spec's literal prefix equals the request's own when it matches (the pattern is
+        # anchored), so only those candidates (and prefix-parameter routes) can match.
+        head = "/".join(path.split("/", _PREFIX_SEGMENTS + 1)[: _PREFIX_SEGMENTS + 1])
+        candidates = self._candidates.get(head, self._anywhere)
+        for spec in candidates:
             if spec.match(path) is None:
                 continue
             if spec.method not in allowed:
@@ -113,12 +154,14 @@ class Gateway:
                 chosen = spec
         if chosen is None and method == "OPTIONS" and allowed:
             # CORS preflight: the function's own pipeline answers it (shared.http).
-            chosen = next(s for s in self.http_specs if s.match(path) is not None)
+            chosen = next(s for s in candidates if s.match(path) is not None)
         return chosen, allowed
 
     def http_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         path = environ.get("PATH_INFO") or "/"
         method = environ.get("REQUEST_METHOD", "GET").upper()
+        if path == "/health" and method == "GET":
+            return _health_reply(start_response)
         spec, allowed = self.route(method, path)
         if spec is not None:
             app = self._load(spec)

@@ -1,0 +1,1 @@
+"""The baseline of the benchmark: a bare functions-framework function, nothing else."""
