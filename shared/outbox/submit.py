@@ -90,7 +90,6 @@ class Submitter:
         self._catalogue = catalogue
         self._types = sorted(catalogue) if catalogue is not None else None
         self.connect = connect
-        self._last_aggregate: str | None = None
         self._last_lookup_ok = True
 
     @property
@@ -110,17 +109,17 @@ class Submitter:
     # --- entry points -------------------------------------------------------------------------
 
     def submit_command(self, command_id: str, *, follow_budget_s: float = 10.0) -> DrainStats:
-        """Claim and submit one command, then the later commands of its aggregate that are due."""
-        stats = self._round(limit=1, command_id=command_id)
-        if not stats.claimed or not self._last_aggregate:
-            return stats
-        aggregate = self._last_aggregate
-        deadline = time.monotonic() + follow_budget_s
-        while time.monotonic() < deadline:
-            more = self._round(limit=1, aggregate_key=aggregate)
-            stats.merge(more)
-            if not more.claimed:
-                break
+        """Submit what is due, the announced command among it, in batches, until nothing more
+        can be claimed or the budget ends.
+
+        Announcements arrive one per command; under load many arrive together. Taking a whole
+        batch (oldest first, one head per aggregate) puts up to `batch_size` commands in one
+        ledger block instead of one block per command, which is what lets the drain keep up.
+        Later commands of the announced command's aggregate become claimable as soon as it is
+        finalised, so the next round takes them (as a dependent genesis after CREATE_USER)."""
+        stats = self.drain(budget_s=follow_budget_s, wait_for_due=False)
+        if not stats.claimed:
+            log.debug("outbox.nothing_claimable", command_id=command_id)
         return stats
 
     def drain(self, *, budget_s: float, wait_for_due: bool = True) -> DrainStats:
@@ -164,7 +163,6 @@ class Submitter:
         if not claimed:
             return stats
         stats.claimed, stats.batches = len(claimed), 1
-        self._last_aggregate = claimed[-1].aggregate_key
         decisions = self.process(claimed)
         with self.connect() as conn:
             written = finalise(conn, lease.token, decisions)

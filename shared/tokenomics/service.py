@@ -10,6 +10,7 @@ the chain confirms one and rejects the other.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from shared import audit, db
@@ -150,23 +151,33 @@ def set_frozen(
 # --- queries ---------------------------------------------------------------------------------
 
 
+_WALLET = (
+    "SELECT p.fabric_user_id, a.balance, a.frozen, a.frozen_reason, a.velocity_timer_start,"
+    " a.updated_at FROM user_profiles p LEFT JOIN rm_accounts a"
+    " ON a.tenant_id = p.tenant_id AND a.account_id = p.fabric_user_id"
+    " WHERE p.profile_id = %s AND p.deleted_at IS NULL"
+)
+
+
 def wallet(profile_id: str) -> dict[str, Any]:
-    row = parties.user_by_profile(profile_id)
+    """The wallet of a user, in one round trip (every balance and history read starts here).
+    A user on chain whose account no event has touched yet has a zero balance."""
+    try:
+        row = db.fetch_one(_WALLET, (str(uuid.UUID(profile_id)),))
+    except ValueError:
+        row = None
     if row is None:
         raise NotFound("no such wallet", code="WALLET_NOT_FOUND")
     if row["fabric_user_id"] is None:
         raise NotFound("this user has no wallet until registered on chain",
                        code="WALLET_NOT_FOUND")
-    account = accounts.get_account(row["fabric_user_id"], tenant=_tenant()) or {
-        "accountId": row["fabric_user_id"], "balance": "0", "isFrozen": False,
-        "frozenReason": None, "velocityTaxTimerStart": None, "updatedAt": None,
-    }
     return {
-        "walletId": profile_id, "profileId": profile_id, "accountId": account["accountId"],
-        "balance": account["balance"], "isFrozen": account["isFrozen"],
-        "frozenReason": account["frozenReason"],
-        "velocityTaxTimerStart": account["velocityTaxTimerStart"],
-        "updatedAt": account["updatedAt"],
+        "walletId": profile_id, "profileId": profile_id, "accountId": row["fabric_user_id"],
+        "balance": str(row["balance"] or 0), "isFrozen": bool(row["frozen"]),
+        "frozenReason": row["frozen_reason"],
+        "velocityTaxTimerStart": (row["velocity_timer_start"].isoformat()
+                                  if row["velocity_timer_start"] else None),
+        "updatedAt": row["updated_at"].isoformat() if row["updated_at"] else None,
     }
 
 
