@@ -115,7 +115,7 @@ class Settings(BaseSettings):
         30.0, gt=0, le=900, description="How long one delivery to a subscriber may take."
     )
     broker_workers: int = Field(
-        4, ge=1, le=64, description="Concurrent delivery workers in the dev broker."
+        16, ge=1, le=64, description="Concurrent delivery workers in the dev broker."
     )
     publish_timeout_s: float = Field(
         2.0, gt=0, le=60, description="Timeout of a best-effort emit to GX_BROKER_URL."

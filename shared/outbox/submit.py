@@ -108,7 +108,7 @@ class Submitter:
 
     # --- entry points -------------------------------------------------------------------------
 
-    def submit_command(self, command_id: str, *, follow_budget_s: float = 10.0) -> DrainStats:
+    def submit_command(self, command_id: str, *, follow_budget_s: float = 2.0) -> DrainStats:
         """Submit what is due, the announced command among it, in batches, until nothing more
         can be claimed or the budget ends.
 
@@ -116,7 +116,9 @@ class Submitter:
         batch (oldest first, one head per aggregate) puts up to `batch_size` commands in one
         ledger block instead of one block per command, which is what lets the drain keep up.
         Later commands of the announced command's aggregate become claimable as soon as it is
-        finalised, so the next round takes them (as a dependent genesis after CREATE_USER)."""
+        finalised, so the next round takes them (as a dependent genesis after CREATE_USER).
+        The budget is short: a delivery holds a broker worker, and what is left is taken by the
+        next announcement's submitter or the sweeper."""
         stats = self.drain(budget_s=follow_budget_s, wait_for_due=False)
         if not stats.claimed:
             log.debug("outbox.nothing_claimable", command_id=command_id)
