@@ -25,6 +25,7 @@ import os
 import platform
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -254,10 +255,55 @@ class Bench:
                     "rate is counted from the slot's start (commands confirmed while accepting "
                     "and after), a lower bound of what the drain can do")
             projection = self.projection(port, transfers, db)
+            meta["history_depth"] = self.deep_history(port, principals[0], db)
         report.apply_ratios(classes)
         meta["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
         return Report(meta=meta, classes=classes, reads_at_half=reads_at_half,
                       projection=projection, drain=drain, notes=self.notes)
+
+    def deep_history(self, port: int, owner: Principal, db: psycopg.Connection[Any],
+                     entries: int = 10_000, page: int = 100) -> dict[str, Any]:
+        """p50/p95 of one history page for a user with `entries` entries, walked to the end.
+
+        Ten thousand transfers through the API would take most of the benchmark's budget, so the
+        entries are written in the projector's own shape (two lines per transaction, positions
+        increasing) into the bench's database; the pages are read over HTTP like any client."""
+        from urllib3 import PoolManager
+
+        account = db.execute("SELECT fabric_user_id FROM user_profiles WHERE profile_id = %s",
+                             (owner.profile_id,)).fetchone()[0]
+        db.execute(
+            "INSERT INTO rm_account_entries (tx_id, account_id, kind, counterparty, amount, fee,"
+            " remark, block_number, tx_index, occurred_at)"
+            " SELECT 'bench-depth-' || i, %s, k, 'SOMEONE', -i, i %% 7, 'depth',"
+            "        1000000 + i / 3, i %% 3, now()"
+            " FROM generate_series(1, %s) AS i, (VALUES ('SENT'), ('FEE')) AS kinds(k)",
+            (account, entries // 2))
+        http = PoolManager(maxsize=1)
+        headers = {"Authorization": f"Bearer {owner.token}", CLIENT_IP_HEADER: owner.ip}
+        path = f"http://127.0.0.1:{port}/api/v1/wallets/{owner.profile_id}/transactions"
+        timings: list[float] = []
+        cursor: str | None = None
+        seen = 0
+        while True:
+            query = f"?limit={page}" + (f"&after={cursor}" if cursor else "")
+            began = time.perf_counter()
+            resp = http.request("GET", path + query, headers=headers)
+            timings.append((time.perf_counter() - began) * 1000)
+            body = resp.json()
+            seen += len(body["transactions"])
+            cursor = body["nextCursor"]
+            if not cursor:
+                break
+        timings.sort()
+        result = {"entries": seen, "pages": len(timings), "page_size": page,
+                  "p50_ms": round(statistics.median(timings), 1),
+                  "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 1)}
+        line = (f"history of {seen} entries read in {len(timings)} pages of {page}: "
+                f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms per page")
+        self.log(f"bench: {line}")
+        self.notes.append(line)
+        return result
 
     def projection(self, port: int, transfers: TransferFactory,
                    db: psycopg.Connection[Any]) -> LatencyResult:
