@@ -9,6 +9,7 @@ and the proposal and parameter read models follow its events.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,31 +18,18 @@ from shared.auth import Principal
 from shared.domain import governance as gov
 from shared.domain import parameters
 from shared.domain.errors import RuleViolation
-from shared.errors import Conflict, Forbidden, NotFound
+from shared.errors import Forbidden, NotFound
 from shared.governance.schemas import SubmitProposalIn, VoteIn
 from shared.organization import common
-from shared.outbox import Command, Enqueued, enqueue
+from shared.outbox import Enqueued
 from shared.readmodels import governance as gov_rm
-from shared.unit_of_work import command_transaction
 
 SOURCE = "governance"
+_queue = functools.partial(common.queue, SOURCE)
+_queue_once = functools.partial(common.queue_once, SOURCE)
 
 
-def _queue(caller: Principal, command_type: str, payload: dict[str, Any], request_id: str) -> Enqueued:
-    with command_transaction(SOURCE) as conn:
-        return enqueue(conn, Command(type=command_type, payload=payload, request_id=request_id,
-                                     principal_id=caller.sub, service=SOURCE))
 
-
-def _queue_once(caller: Principal, command_type: str, payload: dict[str, Any], base_key: str,
-                *, code: str, message: str) -> Enqueued:
-    key, existing = common.one_time_key(base_key)
-    if existing is not None:
-        raise Conflict(message, code=code, commandId=existing["id"])
-    command = _queue(caller, command_type, payload, key)
-    if not command.created:
-        raise Conflict(message, code=code, commandId=command.id)
-    return command
 
 
 def _now() -> datetime:

@@ -11,23 +11,25 @@ status result.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from shared.auth import Principal
 from shared.domain import loans
 from shared.domain.errors import RuleViolation
 from shared.domain.trust import BASE_SCORE
-from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from shared.errors import Forbidden, NotFound, ValidationFailed
 from shared.loanpool.schemas import ApplyForLoanIn
 from shared.organization import common
-from shared.outbox import Command, Enqueued, enqueue
+from shared.outbox import Enqueued
 from shared.readmodels import accounts
 from shared.readmodels import loans as loan_rm
 from shared.readmodels.system import get_chain_user
 from shared.tokenomics import parties
-from shared.unit_of_work import command_transaction
 
 SOURCE = "loanpool"
+_queue = functools.partial(common.queue, SOURCE)
+_queue_once = functools.partial(common.queue_once, SOURCE)
 
 
 class InsufficientFunds(ValidationFailed):
@@ -46,21 +48,7 @@ def trust_score(chain_id: str) -> int:
     return int(user["trustScore"])
 
 
-def _queue(caller: Principal, command_type: str, payload: dict[str, Any], request_id: str) -> Enqueued:
-    with command_transaction(SOURCE) as conn:
-        return enqueue(conn, Command(type=command_type, payload=payload, request_id=request_id,
-                                     principal_id=caller.sub, service=SOURCE))
 
-
-def _queue_once(caller: Principal, command_type: str, payload: dict[str, Any], base_key: str,
-                *, code: str, message: str) -> Enqueued:
-    key, existing = common.one_time_key(base_key)
-    if existing is not None:
-        raise Conflict(message, code=code, commandId=existing["id"])
-    command = _queue(caller, command_type, payload, key)
-    if not command.created:
-        raise Conflict(message, code=code, commandId=command.id)
-    return command
 
 
 def apply(caller: Principal, body: ApplyForLoanIn, *, idempotency_key: str) -> Enqueued:

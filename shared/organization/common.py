@@ -23,6 +23,8 @@ from shared.auth import Principal
 from shared.config import get_settings
 from shared.domain import errors as rule_errors
 from shared.errors import Conflict, Forbidden, GXError, NotFound, ValidationFailed
+from shared.outbox import Command, Enqueued, enqueue
+from shared.unit_of_work import command_transaction
 
 #: Outbox statuses after which a one-time action may be asked for again.
 _FINISHED_UNSUCCESSFULLY = frozenset({"REJECTED", "DEAD"})
@@ -139,3 +141,23 @@ def one_time_key(base: str) -> tuple[str, dict[str, Any] | None]:
             return key, row
         key = f"{base}#{row['id']}"
     raise Conflict("too many failed attempts at this action", code="TOO_MANY_ATTEMPTS")
+
+
+def queue(source: str, caller: Principal, command_type: str, payload: dict[str, Any],
+          request_id: str) -> Enqueued:
+    """Put one command in the outbox for `caller` (announced after commit)."""
+    with command_transaction(source) as conn:
+        return enqueue(conn, Command(type=command_type, payload=payload, request_id=request_id,
+                                     principal_id=caller.sub, service=source))
+
+
+def queue_once(source: str, caller: Principal, command_type: str, payload: dict[str, Any],
+               base_key: str, *, code: str, message: str) -> Enqueued:
+    """A once-only action: 409 `code` when the same action is already queued or done."""
+    key, existing = one_time_key(base_key)
+    if existing is not None:
+        raise Conflict(message, code=code, commandId=existing["id"])
+    command = queue(source, caller, command_type, payload, key)
+    if not command.created:  # a concurrent request took the key first
+        raise Conflict(message, code=code, commandId=command.id)
+    return command

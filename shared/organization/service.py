@@ -11,6 +11,7 @@ creates (the pending transaction's PENDING_TX_<uuid>) come back in the command s
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any
 
@@ -25,31 +26,17 @@ from shared.organization.schemas import (
     InitiateTransactionIn,
     ProposeOrganizationIn,
 )
-from shared.outbox import Command, Enqueued, enqueue
+from shared.outbox import Enqueued
 from shared.readmodels import accounts
 from shared.readmodels import organizations as orgs
 from shared.tokenomics import parties
-from shared.unit_of_work import command_transaction
 
 SOURCE = "organization"
+_queue = functools.partial(common.queue, SOURCE)
+_queue_once = functools.partial(common.queue_once, SOURCE)
 
 
-def _queue(caller: Principal, command_type: str, payload: dict[str, Any], request_id: str) -> Enqueued:
-    with command_transaction(SOURCE) as conn:
-        return enqueue(conn, Command(type=command_type, payload=payload, request_id=request_id,
-                                     principal_id=caller.sub, service=SOURCE))
 
-
-def _queue_once(caller: Principal, command_type: str, payload: dict[str, Any], base_key: str,
-                *, code: str, message: str) -> Enqueued:
-    """A once-only action: 409 `code` when the same action is already queued or done."""
-    key, existing = common.one_time_key(base_key)
-    if existing is not None:
-        raise Conflict(message, code=code, commandId=existing["id"])
-    command = _queue(caller, command_type, payload, key)
-    if not command.created:  # a concurrent request took the key first
-        raise Conflict(message, code=code, commandId=command.id)
-    return command
 
 
 def _org(org_id: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ loan pool's pre-check and the chain agree.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from shared.auth import Principal
@@ -16,20 +17,16 @@ from shared.domain import trust
 from shared.domain.errors import RuleViolation
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.organization import common
-from shared.outbox import Command, Enqueued, enqueue
+from shared.outbox import Enqueued
 from shared.readmodels import system as system_rm
 from shared.relationships.schemas import RequestRelationshipIn
 from shared.tokenomics import parties
-from shared.unit_of_work import command_transaction
 
 SOURCE = "identity"
+_queue = functools.partial(common.queue, SOURCE)
+_queue_once = functools.partial(common.queue_once, SOURCE)
 _LIVE = frozenset({trust.RelationshipStatus.PENDING.value, trust.RelationshipStatus.CONFIRMED.value})
 
-
-def _queue(caller: Principal, command_type: str, payload: dict[str, Any], request_id: str) -> Enqueued:
-    with command_transaction(SOURCE) as conn:
-        return enqueue(conn, Command(type=command_type, payload=payload, request_id=request_id,
-                                     principal_id=caller.sub, service=SOURCE))
 
 
 def request(caller: Principal, body: RequestRelationshipIn, *, idempotency_key: str) -> Enqueued:
