@@ -73,7 +73,8 @@ _STATUS: list[tuple[type[GXError], int]] = [
     (RateLimited, 429),
     (Unavailable, 503),
 ]
-_HARDENING = {
+#: Sent on every reply, by every function and by the dev gateway's own replies.
+HARDENING_HEADERS = {
     "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -179,7 +180,7 @@ def handle(spec: Any, handler: Callable[[Call], Reply], request: flask.Request) 
         response = _operational(request)
         if response is None:
             response, authenticated = _dispatch(spec, handler, request, request_id, extra)
-    except Exception as exc:  # every failure leaves as problem+json
+    except Exception as exc:  # noqa: BLE001 - every failure leaves as problem+json
         response = problem_response(exc, request, request_id)
         code = getattr(exc, "code", "INTERNAL")
         if isinstance(exc, MethodNotAllowed):
@@ -445,7 +446,7 @@ def _finish(
     # One pass over what the reply already has, then appends: werkzeug's setdefault and
     # __setitem__ each scan the whole header list (was ~50 us a request in the profile).
     present = {k.lower() for k in headers.keys()}  # noqa: SIM118 - iterating Headers yields pairs
-    for k, v in _HARDENING.items():
+    for k, v in HARDENING_HEADERS.items():
         if k.lower() not in present:
             headers.add(k, v)
     for k, v in extra.items():

@@ -23,7 +23,7 @@ from typing import Any
 import flask
 
 from shared.errors import MethodNotAllowed, NotFound
-from shared.http import json_response, problem_response
+from shared.http import HARDENING_HEADERS, json_response, problem_response
 from shared.observability import bind_request, get_logger, metrics_payload, new_request_id
 
 log = get_logger(__name__)
@@ -33,12 +33,6 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
-_HARDENING = {
-    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-}
 
 
 def function_app(spec: Any, root: Path = PROJECT_ROOT) -> flask.Flask:
@@ -73,7 +67,7 @@ def _health_reply(start_response: Callable[..., Any]) -> list[bytes]:
     The same body and headers as every other gateway reply."""
     start_response("200 OK", [
         ("Content-Type", "application/json"), ("Content-Length", str(len(_HEALTH_BODY))),
-        *_HARDENING.items(), ("X-Request-Id", new_request_id()),
+        *HARDENING_HEADERS.items(), ("X-Request-Id", new_request_id()),
     ])
     return [_HEALTH_BODY]
 
@@ -213,7 +207,7 @@ class Gateway:
                 response = problem_response(exc, request, request_id)
                 if allowed:
                     response.headers["Allow"] = ", ".join([*allowed, "OPTIONS"])
-            for k, v in _HARDENING.items():
+            for k, v in HARDENING_HEADERS.items():
                 response.headers.setdefault(k, v)
             response.headers["X-Request-Id"] = request_id
             return response
