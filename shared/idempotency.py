@@ -108,7 +108,7 @@ def run(call: Any, handler: Callable[[Any], Any]) -> Any:
 def _execute(call: Any, handler: Callable[[Any], Any], *, token: uuid.UUID | None = None,
              pk: tuple[str, str, str] | None = None) -> flask.Response:
     from shared.http import to_response
-    from shared.outbox import announce, collect
+    from shared.outbox import announce_later, collect
 
     with collect() as enqueued:
         reply = handler(call)
@@ -120,8 +120,8 @@ def _execute(call: Any, handler: Callable[[Any], Any], *, token: uuid.UUID | Non
         else:
             _forget(pk, token)
     if ok and enqueued:
-        # The handler's transaction has committed: tell the submitter now (best-effort).
-        announce(enqueued, source=call.spec.service_name)
+        # The handler's transaction has committed: tell the submitter (background, best-effort).
+        announce_later(enqueued, source=call.spec.service_name)
     return response
 
 

@@ -1,7 +1,7 @@
 """`command_transaction`: the one way a service writes business rows and outbox commands.
 
 Business rows and outbox rows commit together; only after the commit is `command.enqueued`
-announced (best-effort: the sweeper picks up anything the announcement misses). An exception
+announced, in the background and best-effort: the sweeper picks up anything it misses. An exception
 inside the block rolls everything back and announces nothing.
 """
 
@@ -14,13 +14,12 @@ from typing import Any
 import psycopg
 
 from shared import db
-from shared.outbox import announce, collect
+from shared.outbox import announce_later, collect
 
 
 @contextlib.contextmanager
 def command_transaction(source: str) -> Iterator[psycopg.Connection[Any]]:
-    with collect() as ids:
-        with db.transaction() as conn:
-            yield conn
+    with collect() as ids, db.transaction() as conn:
+        yield conn
     if ids:
-        announce(ids, source=source)
+        announce_later(ids, source=source)

@@ -8,7 +8,13 @@ See migrations/0010_create_outbox.sql for the tables and why the queue is a tabl
 """
 
 from shared.outbox.enqueue import Command, Enqueued, collect, enqueue
-from shared.outbox.reply import ENQUEUED_EVENT, CommandAccepted, announce, status_url
+from shared.outbox.reply import (
+    ENQUEUED_EVENT,
+    CommandAccepted,
+    announce,
+    announce_later,
+    status_url,
+)
 
 __all__ = [
     "ENQUEUED_EVENT",
@@ -16,6 +22,7 @@ __all__ = [
     "CommandAccepted",
     "Enqueued",
     "announce",
+    "announce_later",
     "collect",
     "enqueue",
     "status_url",

@@ -8,7 +8,10 @@ sweeper picks up whatever an announcement misses.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -71,3 +74,24 @@ def announce(command_ids: Iterable[str], *, source: str) -> int:
             ok = False
         delivered += 1 if ok else 0
     return delivered
+
+
+_senders: dict[int, Any] = {}
+_senders_lock = threading.Lock()
+
+
+def announce_later(command_ids: Iterable[str], *, source: str) -> None:
+    """`announce` on a background sender of this process, so the request does not wait for the
+    broker (about 14 % of a command accept in the benchmark profile). Losing it in a crash only
+    delays the command until the sweeper's next tick; nothing is lost."""
+    ids = list(command_ids)
+    if not ids:
+        return
+    pid = os.getpid()  # re-created after a fork: a thread does not survive one
+    sender = _senders.get(pid)
+    if sender is None:
+        with _senders_lock:
+            sender = _senders.get(pid)
+            if sender is None:
+                sender = _senders[pid] = ThreadPoolExecutor(1, thread_name_prefix="gx-announce")
+    sender.submit(announce, ids, source=source)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.server
 import json
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from typing import ClassVar
@@ -232,6 +233,10 @@ def test_accepted_command_is_announced_once_after_commit(broker) -> None:  # typ
     first = post({"stream": "a", "newValue": "5"}, headers)
     post({"stream": "a", "newValue": "5"}, headers)  # replay: nothing new to announce
     command_id = json.loads(first.get_data())["commandId"]
+    deadline = time.monotonic() + 5  # announcements leave in the background, after the reply
+    while not broker and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)  # and a second one would have arrived by now
     assert len(broker) == 1
     event_headers, body = broker[0]
     assert event_headers["ce-type"] == "org.gxcoin.command.enqueued.v1"
