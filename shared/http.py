@@ -177,7 +177,7 @@ def handle(spec: Any, handler: Callable[[Call], Reply], request: flask.Request) 
     authenticated = spec.auth != "public"
     code = "OK"
     try:
-        response = _operational(request)
+        response = operational_response(request)
         if response is None:
             response, authenticated = _dispatch(spec, handler, request, request_id, extra)
     except Exception as exc:  # noqa: BLE001 - every failure leaves as problem+json
@@ -332,7 +332,8 @@ def validation_failed(exc: ValidationError) -> ValidationFailed:
     return ValidationFailed("request validation failed", errors=errors)
 
 
-def _operational(request: flask.Request) -> flask.Response | None:
+def operational_response(request: flask.Request) -> flask.Response | None:
+    """GET /health, /ready, /metrics: answered by every function and by the dev gateway."""
     if request.method != "GET":
         return None
     if request.path == "/health":

@@ -13,7 +13,6 @@ block numbers and tx ids as strings (gaps.md B15).
 
 from __future__ import annotations
 
-import base64
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,7 +21,8 @@ from typing import Any, Literal
 
 import psycopg
 
-from shared import db
+from shared import db, pagination
+from shared.errors import ValidationFailed
 from shared.events.cloudevent import ChainRecord
 
 Conn = psycopg.Connection[Any]
@@ -210,18 +210,13 @@ def get_account_for_profile(profile_id: str, *, tenant: str = "default") -> dict
     return {**_account_json(row), "profileId": str(row["profile_id"])}
 
 
-def _encode(block: int, index: int, entry: int) -> str:
-    return base64.urlsafe_b64encode(f"{block}.{index}.{entry}".encode()).decode().rstrip("=")
-
-
 def decode_cursor(cursor: str) -> tuple[int, int, int]:
     """The (block, tx index, entry id) in a cursor; ValueError when it is not one of ours."""
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        block, index, entry = base64.urlsafe_b64decode(padded.encode()).decode().split(".")
-        return int(block), int(index), int(entry)
-    except (ValueError, UnicodeDecodeError) as exc:
+        block, index, entry = (int(v) for v in pagination.decode(cursor, 3))
+    except (ValidationFailed, ValueError) as exc:
         raise ValueError("invalid cursor") from exc
+    return block, index, entry
 
 
 def _entry_json(row: dict[str, Any]) -> dict[str, Any]:
@@ -285,8 +280,8 @@ def history_page(
     first, last = (rows[0], rows[-1]) if rows else (None, None)
     return {
         "items": [_entry_json(r) for r in rows],
-        "next": _encode(last["block_number"], last["tx_index"], last["entry_id"])
+        "next": pagination.encode(last["block_number"], last["tx_index"], last["entry_id"])
         if last and has_older else None,
-        "prev": _encode(first["block_number"], first["tx_index"], first["entry_id"])
+        "prev": pagination.encode(first["block_number"], first["tx_index"], first["entry_id"])
         if first and has_newer else None,
     }

@@ -23,8 +23,12 @@ from typing import Any
 import flask
 
 from shared.errors import MethodNotAllowed, NotFound
-from shared.http import HARDENING_HEADERS, json_response, problem_response
-from shared.observability import bind_request, get_logger, metrics_payload, new_request_id
+from shared.http import (
+    HARDENING_HEADERS,
+    operational_response,
+    problem_response,
+)
+from shared.observability import bind_request, get_logger, new_request_id
 
 log = get_logger(__name__)
 
@@ -188,7 +192,7 @@ class Gateway:
             request = flask.request
             request_id = new_request_id()
             bind_request(request_id=request_id, function="gateway")
-            response = _operational(request)
+            response = operational_response(request)
             if response is None and request.environ.get("gx.broken"):
                 # A generic 500 as the endpoint pipeline gives: the cause is in the log only.
                 response = problem_response(RuntimeError("function failed to load"), request,
@@ -217,22 +221,6 @@ class Gateway:
 
 _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
-
-def _operational(request: flask.Request) -> flask.Response | None:
-    if request.method != "GET":
-        return None
-    if request.path == "/health":
-        return json_response({"status": "ok"}, 200)
-    if request.path == "/ready":
-        from shared.health import readiness
-
-        ready, checks = readiness()
-        body = {"status": "ready" if ready else "not_ready", "checks": checks}
-        return json_response(body, 200 if ready else 503)
-    if request.path == "/metrics":
-        payload, content_type = metrics_payload()
-        return flask.Response(payload, 200, content_type=content_type)
-    return None
 
 
 # --- the gunicorn entry points --------------------------------------------------------------

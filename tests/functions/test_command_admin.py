@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
 from shared import db
 from shared.outbox import Command, enqueue
 from tests.helpers import bearer, client_for
-from tests.integration.outbox.sample_commands import PARAM, SET_PARAM, TEST_CATALOGUE
+from tests.integration.outbox.sample_commands import (
+    PARAM,
+    SET_PARAM,
+    TEST_CATALOGUE,
+    sample_commands_cleanup,  # noqa: F401 - fixture
+)
 
-
-@pytest.fixture(autouse=True)
-def _cleanup() -> Iterator[None]:
-    yield
-    with db.transaction() as conn:
-        conn.execute("DELETE FROM outbox_queue WHERE command_type = %s", (SET_PARAM,))
-        conn.execute("DELETE FROM outbox_commands WHERE command_type = %s", (SET_PARAM,))
+pytestmark = pytest.mark.usefixtures("sample_commands_cleanup")
 
 
 def dead_command() -> str:

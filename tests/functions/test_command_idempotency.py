@@ -25,7 +25,12 @@ from shared.errors import ValidationFailed
 from shared.http import Call, handle
 from shared.outbox import Command, CommandAccepted, enqueue
 from tests.helpers import bearer
-from tests.integration.outbox.sample_commands import PARAM, SET_PARAM, TEST_CATALOGUE
+from tests.integration.outbox.sample_commands import (
+    PARAM,
+    SET_PARAM,
+    TEST_CATALOGUE,
+    sample_commands_cleanup,  # noqa: F401 - fixture
+)
 
 
 class SetParamBody(BaseModel):
@@ -67,12 +72,7 @@ SPEC = FunctionSpec(
 app = flask.Flask(__name__)
 
 
-@pytest.fixture(autouse=True)
-def _cleanup() -> Iterator[None]:
-    yield
-    with db.transaction() as conn:
-        conn.execute("DELETE FROM outbox_queue WHERE command_type = %s", (SET_PARAM,))
-        conn.execute("DELETE FROM outbox_commands WHERE command_type = %s", (SET_PARAM,))
+pytestmark = pytest.mark.usefixtures("sample_commands_cleanup")
 
 
 def post(body: dict, headers: dict[str, str]) -> flask.Response:  # type: ignore[type-arg]

@@ -6,8 +6,12 @@ commands spread over. Tests pass it to `enqueue` / `Submitter` as their catalogu
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from pydantic import BaseModel, Field
 
+from shared import db
 from shared.chain.catalogue import CommandDef
 from shared.chain.port import ServiceIdentity
 
@@ -33,3 +37,12 @@ TEST_CATALOGUE = {
         service="admin",
     )
 }
+
+
+@pytest.fixture
+def sample_commands_cleanup() -> Iterator[None]:
+    """Remove the test command type's rows after a test (use with pytest.mark.usefixtures)."""
+    yield
+    with db.transaction() as conn:
+        conn.execute("DELETE FROM outbox_queue WHERE command_type = %s", (SET_PARAM,))
+        conn.execute("DELETE FROM outbox_commands WHERE command_type = %s", (SET_PARAM,))
