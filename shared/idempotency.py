@@ -1,17 +1,20 @@
 """Idempotent command endpoints: `Idempotency-Key` (or `X-Idempotency-Key`) per principal.
 
-`shared.http` calls `run(call, handler)` for every registry entry with `command=True`:
+`shared.http` calls `run(call, handler)` for every registry entry with `command=True`. The handler
+runs inside one `db.unit()`: its reads, business rows and outbox commands and, for a keyed request,
+the stored reply all commit together, in one transaction, or not at all.
 - no key: a server-generated one (the command is still unique, just not replayable);
-- a new key: the key is reserved IN_PROGRESS (with a lease, so a crashed request frees it), the
-  handler runs, and a 2xx/3xx reply is stored for 24 hours (errors are not stored: the client may
-  fix the request and retry with the same key);
+- a new key: the handler runs and a 2xx/3xx reply is stored with its commands, for 24 hours
+  (errors are not stored, and roll back whatever the handler wrote: the client may fix the
+  request and retry with the same key); a request that dies half-way leaves nothing behind;
 - the same key, principal, method, route and body again: the stored reply, byte for byte, with
-  `Idempotent-Replayed: true`;
-- the same key with another body or route: 422; while the first request still runs: 409.
+  `Idempotent-Replayed: true`; the same key with another body or route: 422;
+- the same key while the first request still runs: the second waits on the first's uncommitted
+  rows (the outbox request id, the stored key) and then answers with the first's stored reply.
 
 `call.idempotency_key` is what services pass to `outbox.enqueue` as the request id. It is scoped
 by principal (`key:<principal>:<key>`), so two callers can never collide on the outbox's unique
-request id; re-running a crashed request therefore finds the command it already created.
+request id.
 """
 
 from __future__ import annotations
@@ -28,25 +31,17 @@ from psycopg.types.json import Jsonb
 
 from shared import db
 from shared.config import get_settings
-from shared.errors import BadRequest, Conflict, ValidationFailed
-from shared.observability import get_logger
-
-log = get_logger(__name__)
+from shared.errors import BadRequest, Conflict, GXError, ValidationFailed
 
 HEADERS = ("Idempotency-Key", "X-Idempotency-Key")
 REPLAYED = "Idempotent-Replayed"
 TTL_S = 24 * 3600
-LEASE_S = 120  # longer than any request may run (the function timeout is 30 s)
 _KEY = re.compile(r"^[\x21-\x7e]{16,128}$")  # visible ASCII, 16-128 characters (data-model.md)
 _STORED_HEADERS = ("Location", "Content-Type")
 
 
 class IdempotencyKeyReused(ValidationFailed):
     code = "IDEMPOTENCY_KEY_REUSED"
-
-
-class IdempotencyInProgress(Conflict):
-    code = "IDEMPOTENCY_IN_PROGRESS"
 
 
 def key_from(request: flask.Request) -> str | None:
@@ -83,96 +78,112 @@ def scoped_request_id(principal_id: str, key: str) -> str:
     return f"key:{principal_id}:{key}"
 
 
+class _Refused(Exception):
+    """Leaves the unit so it rolls back; carries the error reply to send."""
+
+    def __init__(self, response: flask.Response) -> None:
+        self.response = response
+
+
+class _KeyTaken(Conflict):
+    """Another request stored a reply under this key first; this one's work rolls back."""
+
+    code = "IDEMPOTENCY_KEY_BUSY"
+
+    def __init__(self) -> None:
+        super().__init__("a request with this Idempotency-Key just finished; retry",
+                         retry_after=1)
+
+
 def run(call: Any, handler: Callable[[Any], Any]) -> Any:
-    """Run a command handler under the caller's idempotency key (see the module docstring)."""
+    """Run a command handler in one unit of work under the caller's idempotency key (see the
+    module docstring)."""
     # Anonymous callers are told apart by address, so one can never replay another's response.
     principal = call.principal.sub if call.principal is not None else f"ip:{call.client_ip}"
     key = key_from(call.request)
     if key is None:
         call.idempotency_key = f"server:{uuid.uuid4()}"
-        return _execute(call, handler)
+        return _execute(call, handler, record=None)
     call.idempotency_key = scoped_request_id(principal, key)
     pk = (get_settings().tenant, principal, key)
     digest = request_hash(call.request)
-    token = _reserve(pk, call.request, digest)
-    if token is None:
-        return _existing(pk, call, digest)
-    try:
-        response = _execute(call, handler, token=token, pk=pk)
-    except BaseException:
-        _forget(pk, token)
-        raise
-    return response
+    stored = _lookup(pk)
+    if stored is None:
+        try:
+            return _execute(call, handler, record=(pk, digest))
+        except GXError:
+            # A concurrent request with this key may have committed first (its outbox row or
+            # its reply made this one fail): answer as a retry after it would have.
+            stored = _lookup(pk)
+            if stored is None:
+                raise
+    return _replay(stored, call, digest)
 
 
-def _execute(call: Any, handler: Callable[[Any], Any], *, token: uuid.UUID | None = None,
-             pk: tuple[str, str, str] | None = None) -> flask.Response:
+def _execute(call: Any, handler: Callable[[Any], Any], *,
+             record: tuple[tuple[str, str, str], str] | None) -> flask.Response:
     from shared.http import to_response
     from shared.outbox import announce_later, collect
 
-    with collect() as enqueued:
-        reply = handler(call)
-    response = to_response(reply, default_status=call.spec.response_status)
-    ok = 200 <= response.status_code < 400
-    if token is not None and pk is not None:
-        if ok:
-            _complete(pk, token, response, call.headers)
-        else:
-            _forget(pk, token)
-    if ok and enqueued:
-        # The handler's transaction has committed: tell the submitter (background, best-effort).
+    try:
+        with collect() as enqueued, db.unit() as conn:
+            response = to_response(handler(call), default_status=call.spec.response_status)
+            if not 200 <= response.status_code < 400:
+                raise _Refused(response)
+            if record is not None and not _store(conn, *record, call.request, response,
+                                                 call.headers):
+                raise _KeyTaken
+    except _Refused as refused:
+        return refused.response
+    if enqueued:
+        # The unit has committed: tell the submitter (background, best-effort).
         announce_later(enqueued, source=call.spec.service_name)
     return response
 
 
-def _reserve(pk: tuple[str, str, str], request: flask.Request, digest: str) -> uuid.UUID | None:
-    """Our lock token when we may run the request; None when someone else owns the key."""
-    token = uuid.uuid4()
-    row = db.fetch_one(
+def _store(conn: Any, pk: tuple[str, str, str], digest: str, request: flask.Request,
+           response: flask.Response, extra: dict[str, str]) -> bool:
+    """Store the reply under the key in the unit; False when a live reply is already stored
+    (after waiting for a concurrent request that holds the key to commit or roll back)."""
+    headers = {h: response.headers[h] for h in _STORED_HEADERS if h in response.headers}
+    headers.update(extra)
+    row = conn.execute(
         """
         INSERT INTO idempotency_keys AS k
-            (tenant_id, principal_id, idempotency_key, method, route, request_hash, state,
-             lock_token, locked_until, expires_at)
-        VALUES (%(t)s, %(p)s, %(k)s, %(method)s, %(route)s, %(hash)s, 'IN_PROGRESS',
-                %(token)s, now() + make_interval(secs => %(lease)s),
-                now() + make_interval(secs => %(ttl)s))
+            (tenant_id, principal_id, idempotency_key, method, route, request_hash,
+             response_status, response_body, response_headers, expires_at)
+        VALUES (%(t)s, %(p)s, %(k)s, %(method)s, %(route)s, %(hash)s, %(status)s, %(body)s,
+                %(headers)s, now() + make_interval(secs => %(ttl)s))
         ON CONFLICT (tenant_id, principal_id, idempotency_key) DO UPDATE
         SET method = EXCLUDED.method, route = EXCLUDED.route, request_hash = EXCLUDED.request_hash,
-            state = 'IN_PROGRESS', lock_token = EXCLUDED.lock_token,
-            locked_until = EXCLUDED.locked_until, response_status = NULL, response_body = NULL,
-            response_headers = NULL, created_at = now(), completed_at = NULL,
+            response_status = EXCLUDED.response_status, response_body = EXCLUDED.response_body,
+            response_headers = EXCLUDED.response_headers, created_at = now(),
             expires_at = EXCLUDED.expires_at
         WHERE k.expires_at <= now()
-           OR (k.state = 'IN_PROGRESS' AND k.locked_until <= now()
-               AND k.request_hash = EXCLUDED.request_hash)
-        RETURNING lock_token
+        RETURNING 1
         """,
         {
             "t": pk[0], "p": pk[1], "k": pk[2], "method": request.method, "route": request.path,
-            "hash": digest, "token": token, "lease": LEASE_S, "ttl": TTL_S,
+            "hash": digest, "status": response.status_code, "body": response.get_data(),
+            "headers": Jsonb(headers), "ttl": TTL_S,
         },
-    )
-    return token if row is not None else None
+    ).fetchone()
+    return row is not None
 
 
-def _existing(pk: tuple[str, str, str], call: Any, digest: str) -> flask.Response:
-    row = db.fetch_one(
-        "SELECT state, request_hash, response_status, response_body, response_headers"
+def _lookup(pk: tuple[str, str, str]) -> dict[str, Any] | None:
+    return db.fetch_one(
+        "SELECT request_hash, response_status, response_body, response_headers"
         " FROM idempotency_keys WHERE tenant_id = %s AND principal_id = %s"
-        " AND idempotency_key = %s",
+        " AND idempotency_key = %s AND expires_at > now()",
         pk,
     )
-    if row is None:  # the first request failed and released the key just now
-        raise IdempotencyInProgress(
-            "a request with this Idempotency-Key just finished with an error; retry", retry_after=1
-        )
+
+
+def _replay(row: dict[str, Any], call: Any, digest: str) -> flask.Response:
     if row["request_hash"] != digest:
         raise IdempotencyKeyReused(
             "this Idempotency-Key was already used for a different request"
-        )
-    if row["state"] != "COMPLETED":
-        raise IdempotencyInProgress(
-            "a request with this Idempotency-Key is still being processed", retry_after=1
         )
     headers = dict(row["response_headers"] or {})
     content_type = headers.pop("Content-Type", "application/json")
@@ -181,32 +192,6 @@ def _existing(pk: tuple[str, str, str], call: Any, digest: str) -> flask.Respons
     return flask.Response(
         bytes(row["response_body"] or b""), row["response_status"], content_type=content_type
     )
-
-
-def _complete(
-    pk: tuple[str, str, str], token: uuid.UUID, response: flask.Response, extra: dict[str, str]
-) -> None:
-    headers = {h: response.headers[h] for h in _STORED_HEADERS if h in response.headers}
-    headers.update(extra)
-    db.execute(
-        "UPDATE idempotency_keys SET state = 'COMPLETED', response_status = %s,"
-        " response_body = %s, response_headers = %s, completed_at = now(), lock_token = NULL,"
-        " locked_until = NULL"
-        " WHERE tenant_id = %s AND principal_id = %s AND idempotency_key = %s"
-        " AND lock_token = %s",
-        (response.status_code, response.get_data(), Jsonb(headers), *pk, token),
-    )
-
-
-def _forget(pk: tuple[str, str, str], token: uuid.UUID) -> None:
-    try:
-        db.execute(
-            "DELETE FROM idempotency_keys WHERE tenant_id = %s AND principal_id = %s"
-            " AND idempotency_key = %s AND lock_token = %s",
-            (*pk, token),
-        )
-    except Exception:  # noqa: BLE001 - the lease expires anyway; never mask the original error
-        log.warning("idempotency.release_failed")
 
 
 def purge_expired(conn: Any, limit: int = 1000) -> int:

@@ -4,11 +4,18 @@ Connections are autocommit: a plain read costs one round trip (no BEGIN/COMMIT, 
 faster), and `transaction()` opens an explicit transaction block for writes. Pools are created on
 first use and re-created after a fork (gunicorn imports modules before forking its workers, and a
 pool shared across the fork fails with "Bad file descriptor").
+
+`unit()` makes one transaction the unit of work of everything inside it on this thread: while it
+is open, `connection()`, `transaction()`, `fetch_*` and `execute` all use its connection, so a
+command endpoint's reads, business rows, outbox rows and idempotency record cost one connection
+checkout and one commit, and either all commit or none do. A `transaction()` inside a unit joins
+it without a savepoint: an error inside fails the whole unit, which is what a command wants.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import threading
 from collections.abc import Iterator
@@ -22,18 +29,23 @@ from shared.config import get_settings
 from shared.db.errors import DatabaseUnavailable, translate
 
 __all__ = [
-    "connection",
-    "transaction",
-    "fetch_one",
-    "fetch_all",
-    "execute",
-    "get_pool",
-    "close_pools",
     "DatabaseUnavailable",
+    "close_pools",
+    "connection",
+    "execute",
+    "fetch_all",
+    "fetch_one",
+    "get_pool",
+    "in_unit",
+    "transaction",
+    "unit",
 ]
 
 _lock = threading.Lock()
 _pools: dict[tuple[int, str], ConnectionPool] = {}
+_unit: contextvars.ContextVar[psycopg.Connection[Any] | None] = contextvars.ContextVar(
+    "gx_db_unit", default=None
+)
 
 
 def _configure(conn: psycopg.Connection[Any]) -> None:
@@ -79,7 +91,15 @@ def close_pools() -> None:
 
 @contextlib.contextmanager
 def connection(dsn: str | None = None) -> Iterator[psycopg.Connection[dict[str, Any]]]:
-    """An autocommit connection from the pool; psycopg errors leave as `shared.db.errors`."""
+    """An autocommit connection from the pool (or the open unit's connection); psycopg errors
+    leave as `shared.db.errors`."""
+    bound = _unit.get() if dsn is None else None
+    if bound is not None:
+        try:
+            yield bound
+        except psycopg.Error as exc:
+            raise translate(exc) from exc
+        return
     try:
         with get_pool(dsn).connection() as conn:
             try:
@@ -94,13 +114,37 @@ def connection(dsn: str | None = None) -> Iterator[psycopg.Connection[dict[str, 
 
 @contextlib.contextmanager
 def transaction(dsn: str | None = None) -> Iterator[psycopg.Connection[dict[str, Any]]]:
-    """A connection inside one transaction: committed when the block ends, rolled back on error."""
+    """A connection inside one transaction: committed when the block ends, rolled back on error.
+    Inside a `unit()`, the unit's transaction (committed when the unit ends)."""
+    bound = _unit.get() if dsn is None else None
+    if bound is not None:
+        with connection() as conn:
+            yield conn
+        return
     with connection(dsn) as conn:
         try:
             with conn.transaction():
                 yield conn
         except psycopg.Error as exc:
             raise translate(exc) from exc
+
+
+@contextlib.contextmanager
+def unit() -> Iterator[psycopg.Connection[dict[str, Any]]]:
+    """One transaction for everything inside the block on this thread (see the module docstring).
+    Committed when the block ends, rolled back if it raises. Units do not nest."""
+    if _unit.get() is not None:
+        raise RuntimeError("db.unit() is already open on this thread")
+    with transaction() as conn:
+        token = _unit.set(conn)
+        try:
+            yield conn
+        finally:
+            _unit.reset(token)
+
+
+def in_unit() -> bool:
+    return _unit.get() is not None
 
 
 def fetch_one(sql: str, params: Any = None) -> dict[str, Any] | None:

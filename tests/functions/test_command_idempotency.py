@@ -1,8 +1,9 @@
 """Idempotency-Key through the real endpoint pipeline, with a command endpoint that enqueues.
 
 Acceptance 3: same key twice -> one command and the same response; same key with another body
--> 422; no key -> two commands. Plus: 409 while the first request runs, errors are not stored,
-a crashed request's key is taken over after its lease, keys are per principal.
+-> 422; no key -> two commands. Plus: a duplicate sent while the first request runs waits for it
+and replays its reply, errors are not stored, a request that dies half-way leaves neither its
+command nor its key behind, keys are per principal.
 """
 
 from __future__ import annotations
@@ -44,8 +45,6 @@ gate: dict[str, threading.Event] = {}
 def set_param(call: Call):  # type: ignore[no-untyped-def]
     if call.body.newValue == "fail":
         raise ValidationFailed("refused by the service", code="REFUSED")
-    if call.body.stream in gate:
-        gate[call.body.stream].wait(10)
     with db.transaction() as conn:
         command = enqueue(
             conn,
@@ -54,6 +53,10 @@ def set_param(call: Call):  # type: ignore[no-untyped-def]
                     request_id=call.idempotency_key, principal_id=call.user.sub),
             catalogue=TEST_CATALOGUE,
         )
+    if call.body.stream in gate:  # hold the request after its command is written
+        gate[call.body.stream].wait(10)
+    if call.body.newValue == "crash":
+        raise RuntimeError("the worker died after writing its command")
     return CommandAccepted.reply(command)
 
 
@@ -133,27 +136,37 @@ def test_no_key_gives_two_commands() -> None:
     assert count(user) == 2
 
 
-def test_same_key_while_the_first_request_runs_is_409() -> None:
+def test_same_key_while_the_first_request_runs_waits_and_replays_its_reply() -> None:
     user = str(uuid.uuid4())
     stream = f"slow-{uuid.uuid4().hex[:8]}"
     gate[stream] = threading.Event()
     headers = {**bearer(user), "Idempotency-Key": key()}
-    results: list[flask.Response] = []
-    first = threading.Thread(target=lambda: results.append(post({"stream": stream, "newValue": "1"}, headers)))
-    first.start()
+    results: dict[str, flask.Response] = {}
+    first = threading.Thread(
+        target=lambda: results.setdefault("first", post({"stream": stream, "newValue": "1"},
+                                                        headers)))
+    second = threading.Thread(
+        target=lambda: results.setdefault("second", post({"stream": stream, "newValue": "1"},
+                                                         headers)))
     try:
-        for _ in range(100):  # wait until the first request holds the key
-            if db.fetch_one("SELECT 1 FROM idempotency_keys WHERE principal_id = %s", (user,)):
+        first.start()
+        for _ in range(250):  # until the first holds its (uncommitted) command
+            if db.fetch_one("SELECT 1 FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
+                            " WHERE l.locktype = 'advisory' AND a.state = 'idle in transaction'"):
                 break
-            threading.Event().wait(0.02)
-        resp = post({"stream": stream, "newValue": "1"}, headers)
-        assert resp.status_code == 409
-        assert json.loads(resp.get_data())["code"] == "IDEMPOTENCY_IN_PROGRESS"
+            time.sleep(0.02)
+        second.start()
+        time.sleep(0.3)  # the second is now waiting on the first's outbox row
+        assert "second" not in results
     finally:
         gate[stream].set()
         first.join()
+        second.join()
         del gate[stream]
-    assert results[0].status_code == 202
+    a, b = results["first"], results["second"]
+    assert a.status_code == b.status_code == 202
+    assert a.get_data() == b.get_data()
+    assert "Idempotent-Replayed" not in a.headers and b.headers["Idempotent-Replayed"] == "true"
     assert count(user) == 1
 
 
@@ -165,19 +178,29 @@ def test_errors_are_not_stored_so_the_key_can_be_retried() -> None:
     assert count(user) == 0
 
 
-def test_a_crashed_request_frees_its_key_after_the_lease() -> None:
+def test_a_request_that_dies_half_way_leaves_nothing_behind() -> None:
     user = str(uuid.uuid4())
-    k = key()
-    headers = {**bearer(user), "Idempotency-Key": k}
+    headers = {**bearer(user), "Idempotency-Key": key()}
+    crashed = post({"stream": "a", "newValue": "crash"}, headers)
+    assert crashed.status_code == 500
+    assert count(user) == 0  # its command rolled back with it
+    assert db.fetch_one("SELECT 1 FROM idempotency_keys WHERE principal_id = %s", (user,)) is None
+    # The client's retry with the same key runs afresh (a fixed body; the crash was ours).
+    again = post({"stream": "a", "newValue": "crash"}, headers)
+    assert again.status_code == 500 and count(user) == 0
+    ok = post({"stream": "a", "newValue": "5"}, {**bearer(user), "Idempotency-Key": key()})
+    assert ok.status_code == 202 and count(user) == 1
+
+
+def test_an_expired_key_is_a_new_request() -> None:
+    user = str(uuid.uuid4())
+    headers = {**bearer(user), "Idempotency-Key": key()}
     first = post({"stream": "a", "newValue": "5"}, headers)
-    # Simulate a worker that died mid-request: the key is IN_PROGRESS with an expired lease.
-    db.execute(
-        "UPDATE idempotency_keys SET state = 'IN_PROGRESS', locked_until = now() - interval '1 s',"
-        " lock_token = gen_random_uuid(), response_body = NULL WHERE principal_id = %s", (user,)
-    )
+    db.execute("UPDATE idempotency_keys SET expires_at = now() - interval '1 s'"
+               " WHERE principal_id = %s", (user,))
     again = post({"stream": "a", "newValue": "5"}, headers)
     assert again.status_code == 202 and "Idempotent-Replayed" not in again.headers
-    # Re-running found the command the first run created: still one command.
+    # The outbox still knows the request id: the re-run finds the command the first created.
     assert json.loads(again.get_data())["commandId"] == json.loads(first.get_data())["commandId"]
     assert count(user) == 1
 
@@ -200,10 +223,13 @@ def test_malformed_key_is_400() -> None:
 
 class _Broker(http.server.BaseHTTPRequestHandler):
     received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
+    hold: ClassVar[threading.Event | None] = None  # set: answer; unset: keep the sender waiting
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         _Broker.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+        if _Broker.hold is not None:
+            _Broker.hold.wait(5)
         self.send_response(202)
         self.end_headers()
 
@@ -218,6 +244,7 @@ def broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[dict[str, str
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Broker)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     _Broker.received = []
+    _Broker.hold = None
     monkeypatch.setenv("GX_BROKER_URL", f"http://127.0.0.1:{server.server_address[1]}/")
     reset_settings()
     try:
@@ -241,4 +268,27 @@ def test_accepted_command_is_announced_once_after_commit(broker) -> None:  # typ
     event_headers, body = broker[0]
     assert event_headers["ce-type"] == "org.gxcoin.command.enqueued.v1"
     assert event_headers["ce-id"] == command_id
-    assert json.loads(body) == {"commandId": command_id}
+    assert json.loads(body) == {"commandId": command_id, "commandIds": [command_id]}
+
+
+def test_commands_accepted_while_an_announcement_is_in_flight_share_the_next(broker) -> None:  # type: ignore[no-untyped-def]
+    from shared.outbox import announce_later
+    from shared.outbox.reply import ANNOUNCE_BATCH
+
+    _Broker.hold = threading.Event()
+    announce_later(["first"], source="test")
+    deadline = time.monotonic() + 5
+    while not broker and time.monotonic() < deadline:  # the sender is now waiting on the broker
+        time.sleep(0.01)
+    later = [f"cmd-{i}" for i in range(150)]
+    for command_id in later:  # 150 accepted commands, each announced on its own
+        announce_later([command_id], source="test")
+    _Broker.hold.set()
+    while len(broker) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    named = [json.loads(body)["commandIds"] for _, body in broker]
+    assert named[0] == ["first"]
+    assert [len(ids) for ids in named[1:]] == [ANNOUNCE_BATCH, 150 - ANNOUNCE_BATCH]
+    assert sum(named[1:], []) == later
+    assert [h["ce-id"] for h, _ in broker] == [ids[0] for ids in named]
