@@ -1,7 +1,10 @@
 """The two outbox workers' bodies, so the function modules stay thin.
 
-- `on_enqueued(data)`: a `command.enqueued` CloudEvent arrived: submit that command now, then the
-  commands queued behind it in its aggregate.
+- `on_enqueued(data)`: a `command.enqueued` CloudEvent arrived (naming one or more accepted
+  commands): submit what is due now, the announced commands among it, in batches. While one
+  announcement's drain runs in this process, later announcements only ask it for one more round
+  and return at once (a drain takes everything due, announced or not), so a steady stream of
+  announcements costs one drain, not one each.
 - `sweep()`: a PingSource tick: refresh the queue gauges, purge expired idempotency keys, and
   drain everything due (retries after backoff, commands whose announcement was lost, leases of
   crashed workers) until the tick's budget ends or nothing is due within it.
@@ -11,6 +14,8 @@ checks the lease, so the worst case is a wasted claim, never a second transactio
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 from shared import db
@@ -20,6 +25,7 @@ from shared.idempotency import purge_expired
 from shared.observability import get_logger
 from shared.outbox import metrics
 from shared.outbox.policy import Policy
+from shared.outbox.reply import ANNOUNCE_BATCH, announce_later
 from shared.outbox.submit import DrainStats, Submitter, default_owner
 
 log = get_logger(__name__)
@@ -31,16 +37,80 @@ log = get_logger(__name__)
 def on_enqueued(
     data: Any, *, ledger: LedgerPort | None = None, policy: Policy | None = None
 ) -> DrainStats | None:
-    """Submit the announced command; None for a malformed event (permanent: acknowledged)."""
+    """Submit the announced commands; None for a malformed event (permanent: acknowledged)."""
     command_id = data.get("commandId") if isinstance(data, dict) else None
-    if not isinstance(command_id, str) or not 0 < len(command_id) <= 64:
+    named = data.get("commandIds", [command_id]) if isinstance(data, dict) else None
+    if (not isinstance(command_id, str) or not 0 < len(command_id) <= 64
+            or not isinstance(named, list) or not 0 < len(named) <= ANNOUNCE_BATCH
+            or not all(isinstance(i, str) and 0 < len(i) <= 64 for i in named)):
         log.error("outbox.bad_enqueued_event", data=str(data)[:200])
         return None
+    if not _draining.join():
+        return DrainStats()  # the drain running in this process takes it
     submitter = Submitter(
         ledger or get_ledger(), owner=default_owner("submit_command"),
         policy=policy or Policy.from_settings(),
     )
-    return submitter.submit_command(command_id)
+    total = DrainStats()
+    started = time.monotonic()
+    try:
+        while True:
+            stats = submitter.submit_command(command_id)
+            total.merge(stats)
+            if time.monotonic() - started > FOLLOW_LIMIT_S:
+                # Hand over instead of holding this delivery longer: a fresh announcement starts
+                # the next drain (the sweeper would, too, within a minute).
+                _draining.leave()
+                announce_later([command_id], source="submit_command")
+                return total
+            if stats.claimed:
+                continue  # its budget ended while there was work: a backlog, keep going
+            if not _draining.again():
+                return total
+    except BaseException:
+        _draining.leave()
+        raise
+
+
+#: How long one announcement's drain may keep following new announcements.
+FOLLOW_LIMIT_S = 20.0
+
+
+class _Drain:
+    """At most one announcement-driven drain per process; announcements that arrive while it
+    runs ask it for another round instead of starting their own."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = False
+        self._more = False
+
+    def join(self) -> bool:
+        """True: start draining (the caller must finish with `again()` False or `leave()`)."""
+        with self._lock:
+            if self._running:
+                self._more = True
+                return False
+            self._running = True
+            self._more = False
+            return True
+
+    def again(self) -> bool:
+        """After a round: run another (an announcement came in), or stop draining."""
+        with self._lock:
+            if self._more:
+                self._more = False
+                return True
+            self._running = False
+            return False
+
+    def leave(self) -> None:
+        with self._lock:
+            self._running = False
+            self._more = False
+
+
+_draining = _Drain()
 
 
 def sweep(
