@@ -8,12 +8,23 @@ string of digits, so no client ever rounds money through a float.
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 from pydantic.alias_generators import to_camel
 
 MAX_QIRAT = 2**63 - 1
+
+
+def is_uuid(value: str) -> bool:
+    """Whether `value` can be compared with a uuid column (ids in paths and bodies are checked
+    with this before they reach SQL, where a malformed one would be a cast error, not a 404)."""
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 class ApiModel(BaseModel):

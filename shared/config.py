@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(1_048_576, ge=1024)
     max_projection_lag: int = Field(50, ge=0)
+    hot_read_cache_s: float = Field(
+        1.0, ge=0, le=60, description="How long a process reuses the chain parameters and the"
+        " pause flag on the command path (shared/hot_reads.py); 0 = read every time.",
+    )
 
     # --- auth -----------------------------------------------------------------------------
     jwt_public_key: str | None = Field(None, description="PEM, or a path to a PEM file.")

@@ -95,6 +95,10 @@ def pytest_configure(config: pytest.Config) -> None:
             "GX_DATABASE_URL": url,
             "GX_REDIS_URL": _redis_url(),
             "GX_REDIS_PREFIX": f"gx-test-{RUN_ID}:",
+            # In-process tests change read models directly and act at once; the e2e system runs
+            # with the production default (tests/e2e/conftest.py) and tests/unit/test_hot_reads.py
+            # covers the cache itself.
+            "GX_HOT_READ_CACHE_S": "0",
             "GX_JWT_PRIVATE_KEY": private,
             "GX_JWT_PUBLIC_KEY": public,
             "GX_TEST_BASE_DATABASE_URL": base,

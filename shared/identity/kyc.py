@@ -24,9 +24,10 @@ from typing import Any
 import psycopg
 
 from shared import audit, db, pagination, storage
+from shared.api import is_uuid
 from shared.auth import Principal
 from shared.db.errors import UniqueViolation
-from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.errors import Conflict, NotFound
 from shared.identity import documents
 from shared.identity.fabric_id import age_on, fabric_user_id
 from shared.identity.schemas import KycEvidenceIn
@@ -138,10 +139,8 @@ def queue(status: str, limit: int, cursor: str | None) -> tuple[list[dict[str, A
 
 
 def get(kyc_id: str) -> dict[str, Any]:
-    try:
-        uuid.UUID(kyc_id)
-    except ValueError:
-        raise NotFound("KYC record not found", code="KYC_NOT_FOUND") from None
+    if not is_uuid(kyc_id):
+        raise NotFound("KYC record not found", code="KYC_NOT_FOUND")
     row = db.fetch_one(f"SELECT {_KYC_COLUMNS} FROM kyc_verifications WHERE kyc_id = %s", (kyc_id,))
     if row is None:
         raise NotFound("KYC record not found", code="KYC_NOT_FOUND")

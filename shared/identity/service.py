@@ -20,6 +20,7 @@ from typing import Any
 import psycopg
 
 from shared import auth, db
+from shared.api import is_uuid
 from shared.config import get_settings
 from shared.db.errors import UniqueViolation
 from shared.errors import Conflict, NotFound, Unauthorized, ValidationFailed
@@ -99,9 +100,7 @@ def get_profile(profile_id: str) -> dict[str, Any]:
 
 
 def _profile(profile_id: str) -> dict[str, Any] | None:
-    try:
-        uuid.UUID(profile_id)
-    except ValueError:
+    if not is_uuid(profile_id):
         return None
     return db.fetch_one(
         f"SELECT {PROFILE_COLUMNS} FROM user_profiles"

@@ -12,13 +12,13 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic.alias_generators import to_camel
 
 from shared import db
+from shared.api import is_uuid
 from shared.auth import Principal
 from shared.config import get_settings
 from shared.domain import errors as rule_errors
@@ -51,17 +51,9 @@ _USER_SQL = (
 )
 
 
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
 def find_user(ref: str) -> dict[str, Any] | None:
     """The profile behind a profile id or an on-chain user id."""
-    if _is_uuid(ref):
+    if is_uuid(ref):
         row = db.fetch_one(_USER_SQL + "profile_id = %s", (tenant(), ref))
         if row is not None:
             return row
@@ -75,7 +67,7 @@ def _actor(row: dict[str, Any]) -> Actor:
 
 def actor(principal: Principal) -> Actor:
     """The caller, who must be ACTIVE and registered on chain (rules.md §7.1)."""
-    row = find_user(principal.sub) if _is_uuid(principal.sub) else None
+    row = find_user(principal.sub) if is_uuid(principal.sub) else None
     if row is None:
         raise NotFound("your profile was not found", code="USER_NOT_FOUND")
     if row["status"] != "ACTIVE" or row["fabric_user_id"] is None:
@@ -100,7 +92,7 @@ def user_ref(ref: str, *, field: str) -> Actor:
 
 def chain_id_of_profile(profile_id: str) -> str | None:
     """The on-chain id of a profile (None when the user is not on chain yet)."""
-    row = find_user(profile_id) if _is_uuid(profile_id) else None
+    row = find_user(profile_id) if is_uuid(profile_id) else None
     if row is None:
         raise NotFound("no such user", code="USER_NOT_FOUND")
     chain_id: str | None = row["fabric_user_id"]

@@ -4,11 +4,11 @@ decides the fee scope), from the read models."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from shared import db
+from shared import db, hot_reads
+from shared.api import is_uuid
 from shared.config import get_settings
 from shared.domain import parameters
 from shared.domain.accounts import AccountType, is_system_account, treasury_country
@@ -27,6 +27,13 @@ class Party:
     status: str | None = None  # the profile's status, or the organisation's chain status
 
 
+def _on_chain_user(row: dict[str, Any]) -> Party:
+    """A user as the other side of a payment: only once the chain knows them."""
+    if row["fabric_user_id"] is None:
+        raise NotFound("this user is not registered on chain yet", code="RECIPIENT_NOT_ON_CHAIN")
+    return _user(row)
+
+
 def _user(row: dict[str, Any]) -> Party:
     return Party(row["fabric_user_id"], AccountType.INDIVIDUAL, row["nationality_country_code"],
                  str(row["profile_id"]), row["status"])
@@ -37,9 +44,7 @@ _USER_SQL = ("SELECT profile_id, fabric_user_id, nationality_country_code, statu
 
 
 def user_by_profile(profile_id: str) -> dict[str, Any] | None:
-    try:
-        uuid.UUID(profile_id)
-    except ValueError:
+    if not is_uuid(profile_id):
         return None
     return db.fetch_one(_USER_SQL + "profile_id = %s", (profile_id,))
 
@@ -49,9 +54,7 @@ def resolve(ref: str) -> Party:
     `treasury_<CC>` or a system pool; NotFound otherwise (and for users not yet on chain)."""
     row = user_by_profile(ref) or db.fetch_one(_USER_SQL + "fabric_user_id = %s", (ref,))
     if row is not None:
-        if row["fabric_user_id"] is None:
-            raise NotFound("this user is not registered on chain yet", code="RECIPIENT_NOT_ON_CHAIN")
-        return _user(row)
+        return _on_chain_user(row)
     cc = treasury_country(ref)
     if cc is not None:
         return Party(ref, AccountType.TREASURY, cc)
@@ -70,6 +73,54 @@ def params() -> parameters.Params:
     from shared.readmodels.system import get_chain_parameters
 
     return parameters.Params(get_chain_parameters(tenant=get_settings().tenant))
+
+
+def fee_params() -> parameters.Params:
+    """`params()` for fee quotes, read at most once a second per process (`shared.hot_reads`):
+    a quote is the client's preview; the chain charges with its own values."""
+    return hot_reads.remembered(("fee_params", get_settings().tenant), params)
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """Both sides of a user's transfer, as the read models show them now."""
+
+    sender: Party | None  # None: the sender's profile does not exist
+    sender_frozen: bool
+    sender_balance: int
+    recipient_row: dict[str, Any] | None  # None: not a user (or unknown): resolve it the long way
+    recipient_frozen: bool
+
+    @property
+    def recipient(self) -> Party | None:
+        """The user recipient (NotFound while they are not on chain), or None."""
+        return _on_chain_user(self.recipient_row) if self.recipient_row is not None else None
+
+
+def transfer(sender_profile_id: str, recipient_ref: str) -> Transfer:
+    """Sender and user recipient with their wallets' frozen flags and the sender's balance, in one
+    query (the transfer accept's hot path). A recipient that is not a user comes back None."""
+    recipient_profile = recipient_ref if is_uuid(recipient_ref) else None
+    rows = db.fetch_all(
+        "SELECT p.profile_id, p.fabric_user_id, p.nationality_country_code, p.status,"
+        "       coalesce(a.frozen, false) AS frozen, coalesce(a.balance, 0) AS balance"
+        " FROM user_profiles p"
+        " LEFT JOIN rm_accounts a ON a.tenant_id = %(t)s AND a.account_id = p.fabric_user_id"
+        " WHERE p.deleted_at IS NULL"
+        "   AND (p.profile_id = %(sender)s OR p.profile_id = %(rp)s OR p.fabric_user_id = %(rf)s)",
+        {"t": get_settings().tenant, "rp": recipient_profile,
+         "sender": sender_profile_id if is_uuid(sender_profile_id) else None,
+         "rf": recipient_ref})
+    sender_row = next((r for r in rows if str(r["profile_id"]) == sender_profile_id), None)
+    recipient_row = next((r for r in rows if str(r["profile_id"]) == recipient_ref), None) or \
+        next((r for r in rows if r["fabric_user_id"] == recipient_ref), None)
+    return Transfer(
+        sender=_user(sender_row) if sender_row is not None else None,
+        sender_frozen=bool(sender_row and sender_row["frozen"]),
+        sender_balance=int(sender_row["balance"]) if sender_row is not None else 0,
+        recipient_row=recipient_row,
+        recipient_frozen=bool(recipient_row and recipient_row["frozen"]),
+    )
 
 
 def frozen(account_id: str) -> bool:

@@ -17,7 +17,7 @@ from shared import audit, db
 from shared.auth import Principal
 from shared.config import get_settings
 from shared.domain import fees
-from shared.domain.accounts import POOL_ALLOCATIONS, TOTAL_SUPPLY, AccountType, treasury_id
+from shared.domain.accounts import POOL_ALLOCATIONS, TOTAL_SUPPLY, treasury_id
 from shared.domain.errors import RuleViolation
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.outbox import Command, Enqueued, enqueue
@@ -37,15 +37,14 @@ def _tenant() -> str:
     return get_settings().tenant
 
 
-def _active_sender(principal: Principal) -> parties.Party:
-    row = parties.user_by_profile(principal.sub)
-    if row is None:
+def _sending(sender: parties.Party | None) -> parties.Party:
+    """The caller as a sender: their profile exists, is ACTIVE and is on chain."""
+    if sender is None:
         raise NotFound("your profile was not found", code="USER_NOT_FOUND")
-    if row["status"] != "ACTIVE" or row["fabric_user_id"] is None:
+    if sender.status != "ACTIVE" or sender.account_id is None:
         raise Conflict("only ACTIVE accounts registered on chain can send",
                        code="SENDER_NOT_ACTIVE")
-    return parties.Party(row["fabric_user_id"], AccountType.INDIVIDUAL,
-                         row["nationality_country_code"], str(row["profile_id"]), row["status"])
+    return sender
 
 
 def quote_between(sender: parties.Party, recipient: parties.Party, amount: int) -> fees.FeeQuote:
@@ -53,7 +52,8 @@ def quote_between(sender: parties.Party, recipient: parties.Party, amount: int) 
         return fees.quote(
             amount, from_id=sender.account_id, to_id=recipient.account_id,
             from_type=sender.account_type, to_type=recipient.account_type,
-            from_country=sender.country, to_country=recipient.country, params=parties.params(),
+            from_country=sender.country, to_country=recipient.country,
+            params=parties.fee_params(),
         )
     except RuleViolation as exc:
         raise ValidationFailed(str(exc), code=getattr(exc, "code", "RULE_VIOLATION")) from None
@@ -64,8 +64,9 @@ def request_transfer(
 ) -> tuple[Enqueued, fees.FeeQuote]:
     if body.from_user_id is not None and body.from_user_id != principal.sub:
         raise Forbidden("you can only send from your own wallet", code="NOT_OWNER")
-    sender = _active_sender(principal)
-    recipient = parties.resolve(body.to_user_id)
+    sides = parties.transfer(principal.sub, body.to_user_id)
+    sender = _sending(sides.sender)
+    recipient = sides.recipient or parties.resolve(body.to_user_id)  # the sender is checked first
     if recipient.account_id == sender.account_id:
         raise ValidationFailed(
             "cannot transfer to yourself",
@@ -74,12 +75,14 @@ def request_transfer(
         )
     if recipient.profile_id is not None and recipient.status != "ACTIVE":
         raise Conflict("the recipient's account is not active", code="RECIPIENT_NOT_ACTIVE")
-    if parties.frozen(sender.account_id):
+    if sides.sender_frozen:
         raise Conflict("your wallet is frozen", code="WALLET_FROZEN")
-    if parties.frozen(recipient.account_id):
+    recipient_frozen = (sides.recipient_frozen if sides.recipient_row is not None
+                        else parties.frozen(recipient.account_id))
+    if recipient_frozen:
         raise Conflict("the recipient's wallet is frozen", code="RECIPIENT_FROZEN")
     q = quote_between(sender, recipient, body.amount)
-    available = accounts.balance_of(sender.account_id, tenant=_tenant())
+    available = sides.sender_balance
     if available < q.sender_debit:
         raise InsufficientFunds(
             "insufficient balance for the amount plus your share of the fee",

@@ -113,6 +113,7 @@ def start_gx_dev(database_url: str, home: Path) -> LiveSystem:
             "GX_WORKERS": "2",
             "GX_THREADS": "4",
             "GX_DB_POOL_MAX": "4",  # several processes share the run's PostgreSQL
+            "GX_HOT_READ_CACHE_S": "1",  # as in production (the in-process tests turn it off)
             "GX_DEV_STOP_GRACE_S": "10",
             # As behind an edge gateway that stamps the client address: end-to-end clients
             # carry distinct addresses, so per-IP rate limits see separate callers.
