@@ -7,13 +7,15 @@ reconnect starts from the checkpoint, never from the original start (C9). For ea
 
 1. convert it to a CloudEvent and validate its payload against its schema in `events/`; an
    unknown or invalid event is written to `event_dead_letters` (source `chain-listener`) together
-   with the checkpoint advance, in one transaction, and the stream goes on (never skipped
+   with the checkpoint advance past it, in one transaction, and the stream goes on (never skipped
    silently, C8);
-2. POST it to the sink, retrying with capped exponential backoff and jitter until the sink
-   acknowledges (2xx); a sink that keeps failing stops the batch, and the next poll resumes from
-   the unchanged checkpoint;
-3. after the acknowledgement, record the published position and advance the checkpoint in one
-   transaction. A crash between 2 and 3 re-sends the event; the projectors deduplicate it.
+2. POST it to the sink (up to `concurrency` events in flight: the broker and the projectors do
+   not depend on arrival order), retrying with capped exponential backoff and jitter until the
+   sink acknowledges (2xx); a sink that keeps failing stops the batch at that event, and the next
+   poll resumes from the checkpoint after the last event settled before it;
+3. once the batch is sent (or a send fails for good part-way), record the published positions,
+   the dead letters and the checkpoint after the last settled event in one transaction. A crash
+   between 2 and 3 re-sends those events; the projectors deduplicate them.
 
 A session-level advisory lock keeps a single active listener per name (a killed process's lock
 is released with its connection). Every poll records the ledger height and the block through
@@ -24,6 +26,8 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
@@ -43,6 +47,19 @@ log = get_logger(__name__)
 _LOCK_NAMESPACE = 0x67786C73  # "gxls"
 
 
+@dataclass
+class _Done:
+    """What one poll's batch settled so far, in stream order."""
+
+    published: list[tuple[str, int, int]] = field(default_factory=list)
+    dead_letters: list[tuple[ChainEvent, str]] = field(default_factory=list)
+    last: ChainEvent | None = None
+
+    def dead(self, event: ChainEvent, reason: str) -> None:
+        self.dead_letters.append((event, reason))
+        self.last = event
+
+
 class ChainListener:
     def __init__(
         self,
@@ -53,6 +70,7 @@ class ChainListener:
         channel: str = "gxchannel",
         chaincode: str = "gxtv3",
         batch_size: int = 500,
+        concurrency: int = 8,
         dsn: str | None = None,
         catalogue: Catalogue | None = None,
     ) -> None:
@@ -64,6 +82,8 @@ class ChainListener:
         self.batch_size = batch_size
         self.dsn = dsn
         self.catalogue = catalogue  # None = the catalogue of events/
+        self.concurrency = concurrency  # events in flight to the sink
+        self._senders: ThreadPoolExecutor | None = None
 
     # --- state -------------------------------------------------------------------------------
 
@@ -98,61 +118,94 @@ class ChainListener:
                 (self.name, height, published_through),
             )
 
-    # --- one event ---------------------------------------------------------------------------
+    # --- one batch ---------------------------------------------------------------------------
 
-    def _dead_letter(self, event: ChainEvent, reason: str) -> None:
-        with db.transaction(self.dsn) as conn:
-            deadletters.record(
-                conn,
-                source="chain-listener",
-                reason=reason,
-                event_id=event_id(event.tx_id),
-                event_type=type_for_name(event.name),
-                attributes={
-                    "id": event_id(event.tx_id),
-                    "source": f"{self.channel}/{self.chaincode}",
-                    "eventname": event.name,
-                    "time": event.timestamp.isoformat(),
-                    "blocknumber": str(event.block_number),
-                    "txindex": str(event.tx_index),
-                    "txid": event.tx_id,
-                },
-                payload=event.payload,
-                block_number=event.block_number,
-                tx_id=event.tx_id,
-            )
-            self._advance(conn, event)
-        log.error("chain event dead-lettered", tx_id=event.tx_id, block=event.block_number,
-                  event_name=event.name, reason=reason)
+    def _publish(self, events: list[ChainEvent], done: _Done) -> None:
+        """Send the batch, up to `concurrency` events in flight, and settle each in stream
+        order in `done`: published, or set aside as a dead letter (invalid, or refused by the
+        sink). A sink that stays unavailable stops the batch at that event (SinkUnavailable);
+        events after it that were sent anyway are sent again by the next poll."""
+        sends: list[tuple[ChainEvent, Any, Future[None] | str]] = []
+        for event in events:
+            try:
+                cloud_event = from_chain(event, channel=self.channel, chaincode=self.chaincode,
+                                         catalogue=self.catalogue)
+            except (UnknownEvent, InvalidPayload) as exc:
+                sends.append((event, None, f"schema: {exc}"))
+                continue
+            sends.append((event, cloud_event, self._pool().submit(self.sink.send, cloud_event)))
+        try:
+            for event, cloud_event, sent in sends:
+                if isinstance(sent, str):
+                    done.dead(event, sent)
+                    continue
+                try:
+                    sent.result()
+                except SinkRejected as exc:
+                    done.dead(event, str(exc))
+                    continue
+                done.published.append((cloud_event["id"], event.block_number, event.tx_index))
+                done.last = event
+        finally:
+            for _, _, sent in sends:
+                if not isinstance(sent, str):
+                    sent.cancel()
 
-    def handle(self, event: ChainEvent) -> None:
-        try:
-            cloud_event = from_chain(event, channel=self.channel, chaincode=self.chaincode,
-                                     catalogue=self.catalogue)
-        except (UnknownEvent, InvalidPayload) as exc:
-            self._dead_letter(event, f"schema: {exc}")
-            return
-        try:
-            self.sink.send(cloud_event)
-        except SinkRejected as exc:
-            self._dead_letter(event, str(exc))
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._senders is None:
+            self._senders = ThreadPoolExecutor(self.concurrency, thread_name_prefix="gx-publish")
+        return self._senders
+
+    def _record(self, done: _Done) -> None:
+        """What the batch settled, in one transaction: dead letters, published positions and the
+        checkpoint after the last event settled (one commit per batch, not per event)."""
+        if done.last is None:
             return
         with db.transaction(self.dsn) as conn:
-            conn.execute(
-                "INSERT INTO published_events (event_id, block_number, tx_index)"
-                " VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                (cloud_event["id"], event.block_number, event.tx_index),
-            )
-            self._advance(conn, event)
+            for event, reason in done.dead_letters:
+                deadletters.record(
+                    conn,
+                    source="chain-listener",
+                    reason=reason,
+                    event_id=event_id(event.tx_id),
+                    event_type=type_for_name(event.name),
+                    attributes={
+                        "id": event_id(event.tx_id),
+                        "source": f"{self.channel}/{self.chaincode}",
+                        "eventname": event.name,
+                        "time": event.timestamp.isoformat(),
+                        "blocknumber": str(event.block_number),
+                        "txindex": str(event.tx_index),
+                        "txid": event.tx_id,
+                    },
+                    payload=event.payload,
+                    block_number=event.block_number,
+                    tx_id=event.tx_id,
+                )
+            if done.published:
+                with conn.cursor() as cur:
+                    cur.executemany(
+                        "INSERT INTO published_events (event_id, block_number, tx_index)"
+                        " VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                        done.published,
+                    )
+            self._advance(conn, done.last)
+        for event, reason in done.dead_letters:
+            log.error("chain event dead-lettered", tx_id=event.tx_id, block=event.block_number,
+                      event_name=event.name, reason=reason)
 
     # --- the stream --------------------------------------------------------------------------
 
     def poll_once(self) -> int:
-        """Publish what is committed after the checkpoint (at most one batch); events handled."""
+        """Publish what is committed after the checkpoint (at most one batch); events handled.
+        A sink outage part-way records what was acknowledged before it, then raises."""
         height = self.ledger.height()
         events = list(self.ledger.events(after=self.checkpoint(), limit=self.batch_size))
-        for event in events:
-            self.handle(event)
+        done = _Done()
+        try:
+            self._publish(events, done)
+        finally:
+            self._record(done)
         if len(events) < self.batch_size:
             # Caught up: everything committed so far is published.
             last = events[-1].block_number if events else 0

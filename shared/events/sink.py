@@ -51,7 +51,8 @@ class HttpSink:
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.timeout = timeout
-        self._http = PoolManager(num_pools=2, maxsize=4, retries=False)
+        # Up to 8 sends in flight (the chain listener publishes a batch concurrently).
+        self._http = PoolManager(num_pools=2, maxsize=8, retries=False)
 
     def send(self, event: CloudEvent) -> None:
         headers, body = to_http(event)

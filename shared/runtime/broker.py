@@ -217,13 +217,16 @@ class Broker:
 
     def _store(self, event: Envelope, subscribers: Iterable[str]) -> None:
         headers = {**event.headers, "ce-knativearrivaltime": _iso(self.clock())}
-        with db.transaction(self.dsn) as conn, conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO broker_deliveries (subscriber, event_id, event_type, headers, body)"
-                " VALUES (%s, %s, %s, %s, %s)",
-                [(s, event.id, event.type, Jsonb(headers), event.body) for s in subscribers],
-            )
-        self._notify()
+        rows = [(s, event.id, event.type, Jsonb(headers), event.body) for s in subscribers]
+        insert = ("INSERT INTO broker_deliveries (subscriber, event_id, event_type, headers, body)"
+                  " VALUES (%s, %s, %s, %s, %s)")
+        if len(rows) == 1:  # the usual case: one Trigger; one autocommit statement
+            with db.connection(self.dsn) as conn:
+                conn.execute(insert, rows[0])
+        else:
+            with db.transaction(self.dsn) as conn, conn.cursor() as cur:
+                cur.executemany(insert, rows)
+        self._notify(len(rows))
 
     def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         return self._ingress(environ, start_response)
@@ -365,10 +368,16 @@ class Broker:
         wait = row["wait"] if row else None
         return _IDLE_POLL_S if wait is None else max(0.0, min(float(wait), _IDLE_POLL_S))
 
-    def _notify(self) -> None:
+    def _notify(self, deliveries: int | None = None) -> None:
+        """Wake one idle worker per new delivery (None: all of them). Waking every worker for
+        each event made each of them query for work that one of them would take: sixteen
+        claims and sixteen due-time queries per event, most of the broker's CPU under load."""
         with self._wake:
             self._generation += 1
-            self._wake.notify_all()
+            if deliveries is None:
+                self._wake.notify_all()
+            else:
+                self._wake.notify(deliveries)
 
     def _worker(self) -> None:
         while not self._stopping.is_set():
@@ -413,11 +422,14 @@ class Broker:
         if self.schedules:
             self._spawn(self._timer, "broker-pingsource")
         if port is not None:
-            from werkzeug.serving import make_server
+            # waitress, not werkzeug's development server: that one closes every connection, so
+            # each published event cost a TCP connection and a new server thread.
+            from waitress.server import create_server
 
-            self._server = make_server(host or "127.0.0.1", port, self.wsgi_app, threaded=True)
-            server = self._server
-            self._spawn(lambda: server.serve_forever(poll_interval=0.1), "broker-ingress")
+            server = create_server(self.wsgi_app, host=host or "127.0.0.1", port=port,
+                                   threads=4, ident="gx-broker", clear_untrusted_proxy_headers=True)
+            self._server = server
+            self._spawn(server.run, "broker-ingress")
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -426,15 +438,20 @@ class Broker:
 
     def stop(self, timeout_s: float = 10.0) -> None:
         self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        server, self._server = self._server, None
+        if server is not None:
+            from waitress import wasyncore
+
+            # Close every socket from the server's own loop thread; its loop ends once none is
+            # left (closing them from here would race its select()).
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
         self._notify()
         deadline = time.monotonic() + timeout_s
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         self._threads = []
+        if server is not None:
+            server.task_dispatcher.shutdown(timeout=max(0.1, deadline - time.monotonic()))
 
 
 def _iso(t: datetime) -> str:

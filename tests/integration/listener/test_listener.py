@@ -82,6 +82,26 @@ def test_a_sink_outage_never_advances_the_checkpoint(ledger) -> None:  # type: i
     assert _count("SELECT count(*) FROM event_dead_letters") == 0
 
 
+def test_an_outage_part_way_through_a_batch_keeps_what_was_acknowledged_before_it(ledger) -> None:  # type: ignore[no-untyped-def]
+    events = all_events(ledger)
+    stuck = next(i for i, e in enumerate(events) if e.name == "WalletFrozen")
+    assert stuck > 0
+    with ProjectorSink() as sink:
+        sink.unavailable_types = {"org.gxcoin.chain.wallet_frozen.v1"}
+        listener = ChainListener(ledger, HttpSink(sink.url, attempts=2, base_delay=0.001),
+                                 concurrency=4)
+        with pytest.raises(SinkUnavailable):
+            listener.poll_once()
+        # Sent concurrently, settled in order: the checkpoint stops right before the event the
+        # sink would not take, whatever was sent after it.
+        assert listener.checkpoint() == events[stuck - 1].position
+        sink.unavailable_types = set()
+        while listener.poll_once():
+            pass
+    assert listener.checkpoint() == events[-1].position
+    assert _count("SELECT count(*) FROM processed_events") == len(events)
+
+
 def test_an_event_the_sink_refuses_is_dead_lettered_and_the_stream_goes_on(ledger) -> None:  # type: ignore[no-untyped-def]
     events = all_events(ledger)
     refused = [e for e in events if e.name == "WalletFrozen"]

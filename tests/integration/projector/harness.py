@@ -251,6 +251,7 @@ class ProjectorSink:
         self.fail_next = 0  # answer 503 to this many requests (a broker outage)
         self.hold = False  # accept (202) and queue, as a broker that has not delivered yet
         self.refuse_types: set[str] = set()  # answer 400: the broker refuses these events
+        self.unavailable_types: set[str] = set()  # answer 503 to these, as long as they are set
         self.held: list[tuple[dict[str, str], bytes, str]] = []
         self._lock = threading.Lock()
         self._server = make_server("127.0.0.1", 0, self._app, threaded=True)
@@ -269,6 +270,8 @@ class ProjectorSink:
         event_type = headers.get("Ce-Type") or json.loads(body or b"{}").get("type", "")
         if event_type in self.refuse_types:
             return Response("malformed", 400)(environ, start_response)
+        if event_type in self.unavailable_types:
+            return Response("unavailable", 503)(environ, start_response)
         if self.hold:
             with self._lock:
                 self.held.append((headers, body, event_type))
@@ -280,8 +283,15 @@ class ProjectorSink:
         return Response(status=status)(environ, start_response)
 
     def release(self, count: int | None = None) -> None:
-        """Deliver what was held (the first `count`, or all), in the order received."""
+        """Deliver what was held (the first `count` in stream order, or all). The listener sends
+        several events at once, so they arrive in any order; the stream order is in their
+        `blocknumber` and `txindex` attributes."""
+        def position(item: tuple[dict[str, str], bytes, str]) -> tuple[int, int]:
+            lower = {k.lower(): v for k, v in item[0].items()}
+            return int(lower["ce-blocknumber"]), int(lower["ce-txindex"])
+
         count = len(self.held) if count is None else count
+        self.held.sort(key=position)
         held, self.held = self.held[:count], self.held[count:]
         for headers, body, event_type in held:
             assert post(headers, body, event_type) < 300
