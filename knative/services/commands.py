@@ -1,4 +1,4 @@
-"""Command status and the outbox's admin endpoints (dead commands, re-drive)."""
+"""Command status and the outbox's admin endpoints (dead commands, re-drive, hold)."""
 
 from knative.spec import FunctionSpec, RateLimitSpec
 
@@ -38,6 +38,43 @@ FUNCTIONS = [
         auth="admin",
         response_model="shared.outbox.reply:CommandAccepted",
         response_status=202,
+        tags=("admin", "commands"),
+        scale={"min": 0, "max": 2},
+    ),
+    FunctionSpec(
+        name="get_outbox_hold",
+        service="admin",
+        kind="http",
+        summary="Whether ledger submission is held, and how many commands wait in the outbox",
+        method="GET",
+        path="/api/v1/admin/outbox/hold",
+        auth="admin",
+        response_model="shared.outbox.hold:OutboxHold",
+        tags=("admin", "commands"),
+        scale={"min": 0, "max": 2},
+    ),
+    FunctionSpec(
+        name="hold_outbox",
+        service="admin",
+        kind="http",
+        summary="Hold ledger submission (commands are still accepted and queued)",
+        method="PUT",
+        path="/api/v1/admin/outbox/hold",
+        auth="super_admin",
+        request_model="shared.outbox.hold:HoldIn",
+        response_model="shared.outbox.hold:OutboxHold",
+        tags=("admin", "commands"),
+        scale={"min": 0, "max": 2},
+    ),
+    FunctionSpec(
+        name="release_outbox",
+        service="admin",
+        kind="http",
+        summary="Release the hold: the submitter drains the queued commands in order",
+        method="DELETE",
+        path="/api/v1/admin/outbox/hold",
+        auth="super_admin",
+        response_model="shared.outbox.hold:OutboxHold",
         tags=("admin", "commands"),
         scale={"min": 0, "max": 2},
     ),

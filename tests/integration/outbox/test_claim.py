@@ -122,3 +122,39 @@ def test_claim_can_target_one_command_and_one_type(connect) -> None:
         assert [c.command_id for c in claim(conn, new_lease("w", 60), limit=5, command_id=b)] == [b]
         assert claim(conn, new_lease("w", 60), limit=5, types=["OTHER_TYPE"]) == []
         assert [c.command_id for c in claim(conn, new_lease("w", 60), limit=5, types=[SET_PARAM])] == [a]
+
+
+def test_a_second_command_on_a_busy_aggregate_takes_its_sequence_only_after_the_first_commits(
+    connect,  # type: ignore[no-untyped-def]
+) -> None:
+    """Accepted order must be commit order per aggregate: a command whose transaction is still
+    open holds its aggregate, and a second one gets no sequence number until the first commits
+    (otherwise the second could commit first and be claimed ahead of it)."""
+
+    def command(value: str) -> Command:
+        return Command(SET_PARAM, {"stream": "busy", "paramId": PARAM, "newValue": value},
+                       principal_id="tester")
+
+    seqs: dict[str, int] = {}
+    with connect() as first, first.transaction():
+        a = enqueue(first, command("1"), catalogue=TEST_CATALOGUE)
+        with connect() as probe:
+            after_first = probe.execute("SELECT last_value FROM outbox_accept_seq").fetchone()
+
+        def second() -> None:
+            with connect() as conn, conn.transaction():
+                b = enqueue(conn, command("2"), catalogue=TEST_CATALOGUE)
+                seqs[b.id] = conn.execute("SELECT aggregate_seq FROM outbox_commands"
+                                          " WHERE id = %s", (b.id,)).fetchone()["aggregate_seq"]
+
+        waiter = threading.Thread(target=second)
+        waiter.start()
+        time.sleep(0.3)
+        assert waiter.is_alive()  # waiting on the first's aggregate
+        with connect() as probe:
+            assert probe.execute("SELECT last_value FROM outbox_accept_seq").fetchone() == after_first
+        seqs[a.id] = first.execute("SELECT aggregate_seq FROM outbox_commands WHERE id = %s",
+                                   (a.id,)).fetchone()["aggregate_seq"]
+    waiter.join(10)
+    assert not waiter.is_alive() and len(seqs) == 2
+    assert seqs[a.id] < max(seqs.values())
