@@ -135,15 +135,19 @@ def enqueue(
     request_id = command.request_id or f"server:{command_id}"
     # Serialise acceptance per aggregate until the caller commits, so accepted order (the
     # sequence) is also commit order and a claimer never sees a later command before an earlier.
-    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 7))", (aggregate,))
+    # The lock is taken in the same statement, by the row the insert selects from, so it is held
+    # before nextval() assigns the sequence.
     row = conn.execute(
         """
-        WITH ins AS (
+        WITH serialised AS (
+            SELECT pg_advisory_xact_lock(hashtextextended(%(aggregate)s, 7))
+        ), ins AS (
             INSERT INTO outbox_commands
                 (id, tenant_id, service, command_type, request_id, principal_id, aggregate_key,
                  aggregate_seq, payload, tx_id)
-            VALUES (%(id)s, %(tenant)s, %(service)s, %(type)s, %(request_id)s, %(principal)s,
-                    %(aggregate)s, nextval('outbox_accept_seq'), %(payload)s, %(tx_id)s)
+            SELECT %(id)s, %(tenant)s, %(service)s, %(type)s, %(request_id)s, %(principal)s,
+                   %(aggregate)s, nextval('outbox_accept_seq'), %(payload)s, %(tx_id)s
+            FROM serialised
             ON CONFLICT (tenant_id, request_id) DO NOTHING
             RETURNING id, aggregate_key, aggregate_seq, command_type, created_at
         ), q AS (

@@ -84,6 +84,9 @@ class _BlockState:
         self.cache: dict[str, Any] = {}  # key -> committed JSON text or _ABSENT
         self.writes: dict[str, str | None] = {}  # key -> JSON text, or None for a delete
         self.history: list[tuple[str, int, int, str, str | None]] = []
+        # Composed once per block, not per read: each transaction reads several keys.
+        self._read_sql = sql.SQL("SELECT value::text AS value FROM {} WHERE key = %s").format(
+            tables["state"]).as_string(conn) if conn is not None else ""
 
     def read(self, key: str) -> Any:
         if key in self.writes:
@@ -92,10 +95,7 @@ class _BlockState:
             cached = self.cache[key]
             return None if cached is _ABSENT else _load(cached)
         assert self.conn is not None
-        row = self.conn.execute(
-            sql.SQL("SELECT value::text AS value FROM {} WHERE key = %s").format(self.tables["state"]),
-            (key,),
-        ).fetchone()
+        row = self.conn.execute(self._read_sql, (key,)).fetchone()
         text = row["value"] if row else None
         self.cache[key] = _ABSENT if text is None else text
         return _load(text)
