@@ -126,6 +126,49 @@ def start(*, server_database_url: str | None, redis_url: str | None, s3_endpoint
     return system
 
 
+def descendants(system: System, marker: str) -> list[int]:
+    """Processes under `gx dev` whose command line contains `marker` (read from /proc)."""
+    assert system.process is not None
+    parents: dict[int, int] = {}
+    commands: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            commands[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(
+                errors="replace")
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(stat[stat.rfind(")") + 2:].split()[1])
+
+    def under(pid: int) -> bool:
+        while pid > 1:
+            pid = parents.get(pid, 0)
+            if pid == system.process.pid:  # type: ignore[union-attr]
+                return True
+        return False
+
+    return [pid for pid, cmd in commands.items() if marker in cmd and under(pid)]
+
+
+def pause(system: System, marker: str) -> list[int]:
+    """SIGSTOP the `gx dev` children matching `marker` (e.g. the chain listener, so a stage can
+    be measured without the read side sharing its cores); give the result to `resume`."""
+    pids = descendants(system, marker)
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    return pids
+
+
+def resume(pids: list[int]) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+
+
 def stop(system: System, timeout_s: float = 60.0) -> None:
     """SIGTERM `gx dev` (it stops its children and embedded servers), then clean up."""
     proc = system.process
