@@ -54,6 +54,13 @@ def _configure(conn: psycopg.Connection[Any]) -> None:
     conn.execute(f"SET statement_timeout = {int(timeout)}")
 
 
+# How long one chain of reconnect attempts lasts (psycopg_pool backs off 1, 2, 4 s ... without a
+# cap). A short chain bounds recovery after an outage: once it gives up, the next caller that finds
+# the pool empty starts a fresh chain whose first attempt is immediate. Callers pace their own
+# retries (the outbox backs off per command), so the pool need not try harder than this.
+RECONNECT_WINDOW_S = 5.0
+
+
 def get_pool(dsn: str | None = None) -> ConnectionPool:
     """The pool for `dsn` (default GX_DATABASE_URL) in this process."""
     settings = get_settings()
@@ -74,7 +81,7 @@ def get_pool(dsn: str | None = None) -> ConnectionPool:
                 open=False,
                 name=f"gx-{os.getpid()}",
                 timeout=10.0,
-                reconnect_timeout=30.0,
+                reconnect_timeout=RECONNECT_WINDOW_S,
             )
             pool.open(wait=False)
             _pools[key] = pool

@@ -46,6 +46,7 @@ from shared.chain.port import (
     Submission,
     TransientFailure,
 )
+from shared.db import RECONNECT_WINDOW_S
 from shared.db.errors import DatabaseError, DatabaseUnavailable
 from shared.domain.errors import RuleViolation
 from shared.observability import get_logger
@@ -294,7 +295,7 @@ class EmbeddedLedger:
                     self.dsn, min_size=1, max_size=max(1, self.pool_size),
                     kwargs={"row_factory": dict_row, "autocommit": True},
                     open=False, name=f"gx-ledger-{self.schema}", timeout=self.pool_timeout,
-                    configure=self._configure,
+                    configure=self._configure, reconnect_timeout=RECONNECT_WINDOW_S,
                 )
                 self._pool.open(wait=False)
                 self._pool_pid = os.getpid()

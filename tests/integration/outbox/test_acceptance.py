@@ -131,8 +131,8 @@ def test_ledger_outage_backs_off_and_recovers_without_dead_commands(
         assert any(r["status"] == "RETRYING" for r in mid)
         proxy.start()
         restored = time.monotonic()
-        # Backoff is capped at 16 s (+ jitter) and the ledger's own pool reconnects with backoff
-        # too, so allow up to 40 s; typically all are finished well within 20 s.
+        # Backoff is capped at 16 s (+ jitter) and the ledger's pool restarts its reconnect chain every 5 s
+        # (RECONNECT_WINDOW_S), so allow up to 40 s; typically all are finished well within 20 s.
         deadline = restored + 40
         while time.monotonic() < deadline:
             rows = commands(connect)
