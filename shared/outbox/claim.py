@@ -209,11 +209,13 @@ def release(conn: psycopg.Connection[Any], token: uuid.UUID, command_ids: list[s
 
 def next_due_in_s(conn: psycopg.Connection[Any]) -> float | None:
     """Seconds until the earliest head-of-aggregate command becomes claimable (0 if one is due
-    now); None when the queue is empty."""
+    now); None when the queue is empty or submission is held (nothing becomes claimable until
+    the release, which announces the backlog: a drain must not poll a held queue)."""
     row = conn.execute(
         "SELECT extract(epoch FROM min(greatest(q.next_attempt_at,"
         " coalesce(q.lease_expires_at, q.next_attempt_at))) - now()) AS wait"
-        " FROM outbox_queue q WHERE NOT EXISTS (SELECT 1 FROM outbox_queue e"
+        " FROM outbox_queue q WHERE NOT EXISTS (SELECT 1 FROM outbox_hold)"
+        " AND NOT EXISTS (SELECT 1 FROM outbox_queue e"
         " WHERE e.aggregate_key = q.aggregate_key AND e.seq < q.seq)"
     ).fetchone()
     if row is None:

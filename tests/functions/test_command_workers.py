@@ -155,6 +155,7 @@ def test_a_hold_queues_commands_without_submitting_them_until_released(
 
     from shared.chain.embedded.ledger import EmbeddedLedger
     from shared.outbox import Command, enqueue
+    from shared.outbox.claim import next_due_in_s
     from shared.outbox.worker import on_enqueued, sweep
     from tests.helpers import bearer
     from tests.integration.outbox.conftest import bootstrap
@@ -183,6 +184,8 @@ def test_a_hold_queues_commands_without_submitting_them_until_released(
                 principal_id="admin-1"))
         assert on_enqueued({"commandId": command.id}, ledger=ledger).claimed == 0  # type: ignore[union-attr]
         assert sweep(ledger=ledger, budget_s=0.2).claimed == 0
+        with connect() as conn:  # a drain finds nothing to wait for, so it stops polling
+            assert next_due_in_s(conn) is None
         state = client_for("get_outbox_hold").get(
             "/api/v1/admin/outbox/hold", headers=bearer(operator, "ADMIN")).get_json()
         assert state["held"] is True and state["queued"] == 1
@@ -192,6 +195,8 @@ def test_a_hold_queues_commands_without_submitting_them_until_released(
         assert released.status_code == 200
         assert released.get_json() == {"held": False, "reason": None, "heldBy": None,
                                        "heldAt": None, "queued": 1}
+        with connect() as conn:
+            assert next_due_in_s(conn) == 0.0
         assert on_enqueued({"commandId": command.id}, ledger=ledger).claimed == 1  # type: ignore[union-attr]
         with connect() as conn:
             row = conn.execute("SELECT status FROM outbox_commands WHERE id = %s",
