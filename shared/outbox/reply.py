@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -59,6 +60,10 @@ class CommandAccepted(BaseModel):
 #: Most commands one announcement names: the submitter drains whatever is due when woken, so
 #: one wake-up per batch it can take is enough.
 ANNOUNCE_BATCH = 100
+#: Least time between two announcements from one process. A command accepted after a quiet
+#: spell is announced at once; under load, what is accepted within this interval shares one
+#: event (each is a broker write and a submitter delivery, which a running drain ignores).
+ANNOUNCE_SPACING_S = 0.05
 
 
 def announce(command_ids: Iterable[str], *, source: str) -> int:
@@ -85,11 +90,13 @@ def announce(command_ids: Iterable[str], *, source: str) -> int:
 
 
 class _Announcer:
-    """One background sender per process. Ids queued while it is sending go out together in the
-    next announcement, so under load a burst of accepted commands costs a few events, not one
-    each (each event is a broker write and a submitter wake-up)."""
+    """One background sender per process. Ids queued while it is sending, or within
+    `ANNOUNCE_SPACING_S` of its last send, go out together in the next announcement, so under
+    load a burst of accepted commands costs a few events, not one each (each event is a broker
+    write and a submitter wake-up)."""
 
-    def __init__(self) -> None:
+    def __init__(self, spacing_s: float = ANNOUNCE_SPACING_S) -> None:
+        self.spacing_s = spacing_s
         self.pending: queue.SimpleQueue[tuple[str, list[str]]] = queue.SimpleQueue()
         self.thread = threading.Thread(target=self._run, name="gx-announce", daemon=True)
         self.thread.start()
@@ -98,10 +105,13 @@ class _Announcer:
         self.pending.put((source, ids))
 
     def _run(self) -> None:
+        last_sent = -self.spacing_s
         while True:
             batches: dict[str, list[str]] = {}
             source, ids = self.pending.get()
             batches.setdefault(source, []).extend(ids)
+            time.sleep(max(0.0, last_sent + self.spacing_s - time.monotonic()))
+            last_sent = time.monotonic()
             while sum(map(len, batches.values())) < ANNOUNCE_BATCH:
                 try:
                     source, ids = self.pending.get_nowait()

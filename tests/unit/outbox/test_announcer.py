@@ -1,0 +1,58 @@
+"""The per-process announcer: a command after a quiet spell is announced at once; commands
+accepted within the spacing of the last announcement share the next one."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from shared.outbox import reply
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[float, list[str]]]:
+    record: list[tuple[float, list[str]]] = []
+    arrived = threading.Condition()
+
+    def announce(ids: list[str], *, source: str) -> int:
+        with arrived:
+            record.append((time.monotonic(), list(ids)))
+            arrived.notify_all()
+        return len(ids)
+
+    monkeypatch.setattr(reply, "announce", announce)
+    return record
+
+
+def _wait_for(sent: list[tuple[float, list[str]]], count: int) -> None:
+    deadline = time.monotonic() + 5
+    while len(sent) < count and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert len(sent) >= count, sent
+
+
+def test_a_burst_after_the_first_announcement_shares_the_next(sent) -> None:  # type: ignore[no-untyped-def]
+    announcer = reply._Announcer(spacing_s=0.3)
+    began = time.monotonic()
+    announcer.put("test", ["a"])
+    _wait_for(sent, 1)
+    for command_id in ("b", "c", "d"):
+        announcer.put("test", [command_id])
+    _wait_for(sent, 2)
+    time.sleep(0.1)
+    assert [ids for _, ids in sent] == [["a"], ["b", "c", "d"]]
+    assert sent[0][0] - began < 0.3  # the first was not held back
+    assert sent[1][0] - sent[0][0] >= 0.3  # the burst waited out the spacing, together
+
+
+def test_a_command_after_a_quiet_spell_goes_at_once(sent) -> None:  # type: ignore[no-untyped-def]
+    announcer = reply._Announcer(spacing_s=0.2)
+    announcer.put("test", ["a"])
+    _wait_for(sent, 1)
+    time.sleep(0.3)
+    put_at = time.monotonic()
+    announcer.put("test", ["b"])
+    _wait_for(sent, 2)
+    assert sent[1][0] - put_at < 0.2
