@@ -48,6 +48,25 @@ REQUIRED = ("id", "source", "type", "specversion")
 STRUCTURED = "application/cloudevents+json"
 _RETRYABLE = frozenset({404, 409, 429})
 _IDLE_POLL_S = 1.0
+_DELETE = "DELETE FROM broker_deliveries WHERE id = %s AND lease_token = %s"
+# Delete what the worker just delivered, claim the next due row (oldest first, skipping rows
+# other workers hold) and, when none is due, say how long until one is: one statement.
+_CLAIM = """
+WITH delivered AS (
+    DELETE FROM broker_deliveries WHERE id = %(done_id)s AND lease_token = %(done_token)s
+), claimed AS (
+    UPDATE broker_deliveries d SET lease_token = %(token)s,
+        due_at = now() + make_interval(secs => %(lease)s)
+    WHERE d.id = (SELECT id FROM broker_deliveries WHERE due_at <= now()
+                  ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+    RETURNING d.id, d.subscriber, d.event_id, d.event_type, d.headers, d.body, d.attempts
+)
+SELECT c.*, NULL::float8 AS wait FROM claimed c
+UNION ALL
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, EXTRACT(EPOCH FROM next_due - now())::float8
+FROM (SELECT min(due_at) AS next_due FROM broker_deliveries) due
+WHERE NOT EXISTS (SELECT 1 FROM claimed)
+"""
 
 
 class InvalidEvent(ValueError):
@@ -270,28 +289,39 @@ class Broker:
 
     def deliver_one(self) -> bool:
         """Claim one due delivery and attempt it; False when nothing was due."""
-        token = uuid.uuid4()
-        lease_s = self.delivery.timeout_s + 30.0
-        with db.connection(self.dsn) as conn:
-            row = conn.execute(
-                "UPDATE broker_deliveries d SET lease_token = %s,"
-                " due_at = now() + make_interval(secs => %s)"
-                " WHERE d.id = (SELECT id FROM broker_deliveries WHERE due_at <= now()"
-                "   ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED)"
-                " RETURNING d.id, d.subscriber, d.event_id, d.event_type, d.headers, d.body,"
-                " d.attempts",
-                (token, lease_s),
-            ).fetchone()
+        row, token, _ = self._claim()
         if row is None:
             return False
+        delivered = self._attempt(row, token)
+        if delivered is not None:
+            self._exec(_DELETE, delivered)
+        return True
+
+    def _claim(
+        self, delivered: tuple[int, uuid.UUID] | None = None
+    ) -> tuple[dict[str, Any] | None, uuid.UUID, float]:
+        """(row, its lease token, 0) for the next due delivery, else (None, token, seconds to
+        wait). Deletes the `delivered` row (id, token) in the same statement: a busy worker
+        spends one round trip per event on the queue, an idle one two."""
+        token = uuid.uuid4()
+        done_id, done_token = delivered if delivered is not None else (None, None)
+        with db.connection(self.dsn) as conn:
+            row = conn.execute(_CLAIM, {
+                "done_id": done_id, "done_token": done_token, "token": token,
+                "lease": self.delivery.timeout_s + 30.0,
+            }).fetchone()
+        if row is None or row["id"] is None:
+            wait = row["wait"] if row is not None else None
+            return None, token, _IDLE_POLL_S if wait is None else max(0.0, min(wait, _IDLE_POLL_S))
+        return row, token, 0.0
+
+    def _attempt(self, row: dict[str, Any], token: uuid.UUID) -> tuple[int, uuid.UUID] | None:
+        """POST a claimed delivery; (id, token) for the caller to delete when it was delivered,
+        None when it was rescheduled or dead-lettered here."""
         status, error = self._post(row["subscriber"], row["headers"], bytes(row["body"]))
         attempts = row["attempts"] + 1
         if status is not None and 200 <= status < 300:
-            self._exec(
-                "DELETE FROM broker_deliveries WHERE id = %s AND lease_token = %s",
-                (row["id"], token),
-            )
-            return True
+            return row["id"], token
         retryable = status is None or status in _RETRYABLE or status >= 500
         if retryable and attempts <= self.delivery.retry:
             delay = self.delivery.backoff(attempts)
@@ -304,9 +334,9 @@ class Broker:
                 "broker.retry", subscriber=row["subscriber"], event_id=row["event_id"],
                 attempt=attempts, error=error, retry_in_s=delay,
             )
-            return True
+            return None
         self._dead_letter(row, token, attempts, error, retryable)
-        return True
+        return None
 
     def _post(
         self, subscriber: str, headers: dict[str, str], body: bytes
@@ -359,15 +389,6 @@ class Broker:
             type=row["event_type"], attempts=attempts, error=error,
         )
 
-    def _seconds_to_next_due(self) -> float:
-        with db.connection(self.dsn) as conn:
-            row = conn.execute(
-                "SELECT EXTRACT(EPOCH FROM min(due_at) - now())::float8 AS wait"
-                " FROM broker_deliveries"
-            ).fetchone()
-        wait = row["wait"] if row else None
-        return _IDLE_POLL_S if wait is None else max(0.0, min(float(wait), _IDLE_POLL_S))
-
     def _notify(self, deliveries: int | None = None) -> None:
         """Wake one idle worker per new delivery (None: all of them). Waking every worker for
         each event made each of them query for work that one of them would take: sixteen
@@ -380,18 +401,26 @@ class Broker:
                 self._wake.notify(deliveries)
 
     def _worker(self) -> None:
+        delivered: tuple[int, uuid.UUID] | None = None  # deleted with the next claim
         while not self._stopping.is_set():
             seen = self._generation
             try:
-                if self.deliver_one():
+                row, token, wait = self._claim(delivered)
+                delivered = None
+                if row is not None:
+                    delivered = self._attempt(row, token)
                     continue
-                wait = self._seconds_to_next_due()
             except Exception:  # a database hiccup must not kill the worker
                 log.exception("broker.worker_error")
                 wait = _IDLE_POLL_S
             with self._wake:
                 if seen == self._generation and not self._stopping.is_set():
                     self._wake.wait(wait)
+        if delivered is not None:  # else it would be delivered again once its lease ran out
+            try:
+                self._exec(_DELETE, delivered)
+            except Exception:  # noqa: BLE001 - at least once: a repeat is allowed, a loss is not
+                log.exception("broker.worker_error")
 
     # --- PingSource ---------------------------------------------------------------------------
 

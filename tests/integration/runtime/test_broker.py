@@ -174,6 +174,26 @@ def test_a_new_event_is_delivered_within_milliseconds_not_a_poll_interval(make_b
     assert time.monotonic() - started < 0.5
 
 
+def test_a_worker_stopping_right_after_a_delivery_still_removes_it(make_broker):
+    """A delivered row is deleted with the worker's next claim; a worker told to stop before
+    that claim deletes it on its way out, so it is not delivered a second time later."""
+    t = unique_type("stopping")
+    broker, ingress = make_broker([probe("rt_probe_alpha", t)], workers=1)
+    attempt = broker._attempt
+
+    def attempt_then_stop(row, token):  # type: ignore[no-untyped-def]
+        delivered = attempt(row, token)
+        broker._stopping.set()
+        return delivered
+
+    broker._attempt = attempt_then_stop  # type: ignore[method-assign]
+    event = cloud_event(t)
+    assert post_event(ingress, event) == 202
+    wait_until(lambda: received(event["id"]))
+    assert wait_until(lambda: _pending(event["id"]) == 0)
+    assert len(received(event["id"])) == 1
+
+
 def test_expired_lease_is_redelivered(events_url):
     """A worker that died mid-delivery leaves a leased row; it is delivered once the lease ends."""
     t = unique_type("lease")
