@@ -64,7 +64,7 @@ import inspect
 import json
 import pkgutil
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -125,6 +125,11 @@ class ChaincodeFunction:
     pausable: bool
     min_args: int
     max_args: int
+    #: prefetch(keys, *args) -> the state keys the function will read, so a block reads them all
+    #: in one query first (`keys` has the stub's `key`/`key_prefix` and nothing else). A hint
+    #: only saves round trips: a key it misses is read as usual, one it names needlessly costs
+    #: nothing but its lookup.
+    prefetch: Callable[..., Iterable[str]] | None = None
 
     @property
     def name(self) -> str:
@@ -158,6 +163,7 @@ def chaincode(
     roles: frozenset[ServiceIdentity] | set[ServiceIdentity] = ANYONE,
     query: bool = False,
     pausable: bool = True,
+    prefetch: Callable[..., Iterable[str]] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register `fn(stub, *string_args)` as `<contract>:<function>` on the embedded chain."""
 
@@ -180,6 +186,7 @@ def chaincode(
             pausable=pausable and not query,
             min_args=required,
             max_args=10_000 if variadic else len(fixed),
+            prefetch=prefetch,
         )
         return fn
 

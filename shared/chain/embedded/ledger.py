@@ -24,7 +24,7 @@ import contextlib
 import json
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -88,6 +88,8 @@ class _BlockState:
         # Composed once per block, not per read: each transaction reads several keys.
         self._read_sql = sql.SQL("SELECT value::text AS value FROM {} WHERE key = %s").format(
             tables["state"]).as_string(conn) if conn is not None else ""
+        self._prefetch_sql = sql.SQL(
+            "SELECT key, value::text AS value FROM {} WHERE key = ANY(%s)").format(tables["state"])
 
     def read(self, key: str) -> Any:
         if key in self.writes:
@@ -100,6 +102,17 @@ class _BlockState:
         text = row["value"] if row else None
         self.cache[key] = _ABSENT if text is None else text
         return _load(text)
+
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Read the committed values of `keys` not yet known into the cache, in one query."""
+        wanted = [k for k in dict.fromkeys(keys) if k not in self.cache and k not in self.writes]
+        if not wanted or self.conn is None:
+            return
+        found = {r["key"]: r["value"]
+                 for r in self.conn.execute(self._prefetch_sql, (wanted,)).fetchall()}
+        for key in wanted:
+            text = found.get(key)
+            self.cache[key] = _ABSENT if text is None else text
 
     def read_range(self, start: str, end: str) -> dict[str, Any]:
         assert self.conn is not None
@@ -367,6 +380,7 @@ class EmbeddedLedger:
             ).fetchall()
         }
         block = _BlockState(conn, t)
+        block.prefetch(_hinted_keys(s for s in submissions if s.tx_id not in seen))
         outcomes: list[Committed | ChainError] = []
         records: list[tuple[Any, ...]] = []
         for sub in submissions:
@@ -569,6 +583,30 @@ class EmbeddedLedger:
     def state_by_prefix(self, prefix: str) -> dict[str, Any]:
         with self._conn() as conn:
             return _BlockState(conn, self._t).read_range(prefix, prefix + _KEY_END)
+
+
+class _Keys:
+    """What a chaincode function's prefetch hint gets: the stub's key builders, no state."""
+
+    key = staticmethod(composite_key)
+    key_prefix = staticmethod(composite_prefix)
+
+
+def _hinted_keys(submissions: Iterable[Submission]) -> list[str]:
+    """The state keys the block's transactions say they will read (framework.chaincode's
+    `prefetch`). A hint that fails is ignored: the transaction still runs and reads as usual."""
+    keys: list[str] = []
+    for sub in submissions:
+        try:
+            hint = framework.lookup(sub.contract, sub.function).prefetch
+            if hint is not None:
+                # Arguments are not validated yet: a key PostgreSQL cannot hold must not fail
+                # the whole block (the transaction itself rejects such an argument).
+                keys.extend(k for k in hint(_Keys, *sub.args)
+                            if isinstance(k, str) and "\x00" not in k)
+        except Exception:  # noqa: BLE001, S112 - a hint is an optimisation, never a verdict
+            continue
+    return keys
 
 
 def _event(row: dict[str, Any]) -> ChainEvent:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 
@@ -19,6 +20,7 @@ from shared.chain.port import (
     Submission,
     TransientFailure,
 )
+from shared.domain.accounts import FEE_COLLECTOR
 from tests.integration.chain.support import ADMIN, PARTNER, SUPER, Chain, new_tx_id
 
 
@@ -265,3 +267,52 @@ def test_from_settings_uses_the_configured_database_and_schema(
     finally:
         monkeypatch.delenv("GX_LEDGER_SCHEMA")
         reset_settings()
+
+
+def _transfers(booted: Chain, users: list[str]) -> list[Submission]:
+    return [booted.submission("TokenomicsContract", "TransferWithFees", users[i],
+                              users[(i + 1) % len(users)], 1_000_000, "", "", f"prefetch-{i}-{new_tx_id()}",
+                              identity=ADMIN) for i in range(len(users))]
+
+
+def test_a_block_reads_its_transfers_parties_in_one_query(
+    booted: Chain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TransferWithFees names the keys it reads (framework.chaincode's prefetch): the block
+    reads them together up front instead of one round trip per key."""
+    from shared.chain.embedded import ledger as ledger_module
+
+    users = [booted.funded_user() for _ in range(4)]
+    single: list[str] = []
+    read = ledger_module._BlockState.read
+
+    def counting(self, key):  # type: ignore[no-untyped-def]
+        if key not in self.writes and key not in self.cache:
+            single.append(key)
+        return read(self, key)
+
+    monkeypatch.setattr(ledger_module._BlockState, "read", counting)
+    outcomes = booted.ledger.submit_batch(_transfers(booted, users))
+    assert all(isinstance(o, Committed) for o in outcomes)
+    parties = {k for u in users for k in (ledger_module.composite_key("account", u),
+                                          ledger_module.composite_key("user", u))}
+    assert parties and not parties & set(single)
+    assert not any(k.startswith(ledger_module.composite_key("idempotency", "")[:-1]) for k in single)
+
+
+def test_a_failing_or_wrong_hint_changes_no_outcome(
+    booted: Chain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.chain.embedded import framework
+
+    users = [booted.funded_user() for _ in range(3)]
+    fn = framework.lookup("TokenomicsContract", "TransferWithFees")
+    before = {u: booted.balance(u) for u in [*users, FEE_COLLECTOR]}
+    for hint in (lambda keys, *args: 1 / 0, lambda keys, *args: ["no-such-key", "\x00other"]):
+        monkeypatch.setitem(framework._REGISTRY, ("TokenomicsContract", "TransferWithFees"),
+                            dataclasses.replace(fn, prefetch=hint))
+        outcomes = booted.ledger.submit_batch(_transfers(booted, users))
+        assert all(isinstance(o, Committed) for o in outcomes)
+    # Every transfer moved money between these users and the fee collector only.
+    assert sum(booted.balance(u) for u in [*users, FEE_COLLECTOR]) == sum(before.values())
+    assert booted.total_supply() == 1_250_000_000_000 * 10**6

@@ -109,7 +109,16 @@ def idempotency_key(stub: Stub, key: str) -> str:
     return stub.key("idempotency", key)
 
 
-@chaincode(CONTRACT, "TransferWithFees", roles=ADMINS)
+def _transfer_reads(keys: Any, from_id: str = "", to_id: str = "", *rest: str) -> list[str]:
+    """What TransferWithFees reads per transfer (the shared parameters are read once a block)."""
+    reads = [ops.account_key(keys, from_id), ops.user_key(keys, from_id),
+             ops.account_key(keys, to_id), ops.user_key(keys, to_id)]
+    if len(rest) >= 4 and rest[3]:  # amount, type hint, remark, idempotency key
+        reads.append(idempotency_key(keys, rest[3]))
+    return reads
+
+
+@chaincode(CONTRACT, "TransferWithFees", roles=ADMINS, prefetch=_transfer_reads)
 def transfer_with_fees(
     stub: Stub, from_id: str, to_id: str, amount: str, tx_type_hint: str = "",
     remark: str = "", idem_key: str = "",
