@@ -266,6 +266,9 @@ class Bench:
                 "command_live", "  same, pipeline live on the same cores", port,
                 transfers.make, ok=(202,)))
             settle(db, self.log)
+            # From a caught-up read side: else the slot above's events, still being projected,
+            # are queued ahead of every measured command and the figure is that backlog's age.
+            caught_up(db, self.log)
             if transfers.budget.exhausted:
                 self.notes.append(f"{transfers.budget.exhausted} transfers went out with every "
                                   "principal over its per-minute limit (expect 429s)")
