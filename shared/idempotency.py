@@ -85,6 +85,14 @@ class _Refused(Exception):
         self.response = response
 
 
+class _Stored(Exception):
+    """A reply is already stored under the key: leaves the unit (nothing was written) to be
+    replayed."""
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        self.row = row
+
+
 class _KeyTaken(Conflict):
     """Another request stored a reply under this key first; this one's work rolls back."""
 
@@ -107,16 +115,16 @@ def run(call: Any, handler: Callable[[Any], Any]) -> Any:
     call.idempotency_key = scoped_request_id(principal, key)
     pk = (get_settings().tenant, principal, key)
     digest = request_hash(call.request)
-    stored = _lookup(pk)
-    if stored is None:
-        try:
-            return _execute(call, handler, record=(pk, digest))
-        except GXError:
-            # A concurrent request with this key may have committed first (its outbox row or
-            # its reply made this one fail): answer as a retry after it would have.
-            stored = _lookup(pk)
-            if stored is None:
-                raise
+    try:
+        return _execute(call, handler, record=(pk, digest))
+    except _Stored as found:
+        stored = found.row
+    except GXError:
+        # A concurrent request with this key may have committed first (its outbox row or
+        # its reply made this one fail): answer as a retry after it would have.
+        stored = _lookup(pk)
+        if stored is None:
+            raise
     return _replay(stored, call, digest)
 
 
@@ -127,6 +135,10 @@ def _execute(call: Any, handler: Callable[[Any], Any], *,
 
     try:
         with collect() as enqueued, db.unit() as conn:
+            if record is not None:  # the unit's first read: no connection of its own
+                stored = _lookup(record[0])
+                if stored is not None:
+                    raise _Stored(stored)
             response = to_response(handler(call), default_status=call.spec.response_status)
             if not 200 <= response.status_code < 400:
                 raise _Refused(response)
