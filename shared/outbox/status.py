@@ -43,6 +43,9 @@ class CommandStatus(BaseModel):
     result: CommandResult | None = None
     error: CommandError | None = None
     next_attempt_at: datetime | None = Field(None, alias="nextAttemptAt")
+    projected: bool = Field(
+        False, description="CONFIRMED and already applied to the read models: what it created"
+        " or moved is visible to reads (CONFIRMED alone means the ledger committed it).")
     created_at: datetime = Field(alias="createdAt")
     updated_at: datetime = Field(alias="updatedAt")
 
@@ -71,7 +74,15 @@ _SELECT = """
 SELECT c.id, c.tenant_id, c.command_type, c.status, c.attempts, c.principal_id, c.tx_id,
        c.block_number, c.result, c.error_code, c.error_message, c.created_at, c.updated_at,
        q.next_attempt_at,
-       (q.lease_expires_at IS NOT NULL AND q.lease_expires_at > now()) AS leased
+       (q.lease_expires_at IS NOT NULL AND q.lease_expires_at > now()) AS leased,
+       -- The read side has applied the command's chain event (one per transaction): a
+       -- projector disposed of it, or its positions were pruned once everything up to a block
+       -- past it was (shared/projection_state.py).
+       (c.status = 'CONFIRMED' AND (
+          EXISTS (SELECT 1 FROM projected_events e WHERE e.event_id = c.tx_id || ':0')
+          OR (NOT EXISTS (SELECT 1 FROM published_events p WHERE p.event_id = c.tx_id || ':0')
+              AND c.block_number <= (SELECT max(published_through) FROM chain_heights))
+       )) AS projected
 FROM outbox_commands c LEFT JOIN outbox_queue q ON q.command_id = c.id
 WHERE c.id = %s AND c.tenant_id = %s
 """
@@ -114,6 +125,7 @@ def to_status(row: dict[str, Any]) -> CommandStatus:
         result=result,
         error=error,
         nextAttemptAt=row["next_attempt_at"] if status == "RETRYING" else None,
+        projected=bool(row.get("projected")),
         createdAt=row["created_at"],
         updatedAt=row["updated_at"],
     )

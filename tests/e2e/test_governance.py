@@ -84,8 +84,10 @@ def _vote_then_execute(admin: Client, live_system: LiveSystem, voters: list[Clie
                           {"targetParam": "maxLoanDurationDays", "newValue": value})
     path = f"/api/v1/proposals/{submitted['result']['ids']['proposalID']}"
     # CONFIRMED means the chain committed it; votes are checked against the read model, which
-    # follows the chain's event a moment later (a vote before that is a 404).
-    eventually(lambda: found(Client(live_system), path), what="proposal projected")
+    # follows the chain's event a moment later: a client waits for `projected` before acting.
+    eventually(lambda: admin.json("GET", submitted["statusUrl"])["projected"],
+               what="proposal projected")
+    assert found(Client(live_system), path) is not None
     for voter, support in zip(voters, votes, strict=False):
         confirmed(voter, f"{path}/vote", {"vote": support})
     proposal = eventually(lambda: (p := found(Client(live_system), path))

@@ -60,6 +60,42 @@ def test_confirmed_command_shows_tx_block_and_ids() -> None:
     assert len(body["result"]["txId"]) == 64
 
 
+def test_projected_says_when_reads_will_see_a_confirmed_command() -> None:
+    """CONFIRMED means the ledger committed it; `projected` that the read models have applied its
+    event, so a client can act on what it created without meeting a 404."""
+    owner = str(uuid.uuid4())
+    cid = make_command(owner)
+    block = 10**9 + int(uuid.uuid4().int % 10**6)  # beyond any block another test publishes
+    db.execute("UPDATE outbox_commands SET status = 'CONFIRMED', attempts = 1, block_number = %s"
+               " WHERE id = %s", (block, cid))
+    db.execute("DELETE FROM outbox_queue WHERE command_id = %s", (cid,))
+    tx = db.fetch_one("SELECT tx_id FROM outbox_commands WHERE id = %s", (cid,))["tx_id"]  # type: ignore[index]
+
+    def projected() -> bool:
+        body = get(cid, bearer(owner)).get_json()
+        assert body["status"] == "CONFIRMED"
+        return bool(body["projected"])
+
+    listener = f"status-test-{cid}"
+    try:
+        assert projected() is False  # committed, not yet published by the listener
+        db.execute("INSERT INTO published_events (event_id, block_number, tx_index)"
+                   " VALUES (%s, %s, 0)", (f"{tx}:0", block))
+        db.execute("INSERT INTO chain_heights (listener, height, published_through)"
+                   " VALUES (%s, %s, %s)", (listener, block, block))
+        assert projected() is False  # published, the projector has not applied it
+        db.execute("INSERT INTO projected_events (event_id, block_number) VALUES (%s, %s)",
+                   (f"{tx}:0", block))
+        assert projected() is True
+        db.execute("DELETE FROM published_events WHERE event_id = %s", (f"{tx}:0",))
+        db.execute("DELETE FROM projected_events WHERE event_id = %s", (f"{tx}:0",))
+        assert projected() is True  # pruned once everything up to its block was projected
+    finally:
+        db.execute("DELETE FROM chain_heights WHERE listener = %s", (listener,))
+        db.execute("DELETE FROM published_events WHERE event_id = %s", (f"{tx}:0",))
+        db.execute("DELETE FROM projected_events WHERE event_id = %s", (f"{tx}:0",))
+
+
 def test_admin_reads_anyones_command() -> None:
     cid = make_command(str(uuid.uuid4()))
     assert get(cid, bearer(role="ADMIN")).status_code == 200
