@@ -24,6 +24,7 @@ which everything is published, from which `shared.projection_state` computes the
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -156,6 +157,12 @@ class ChainListener:
             self._senders = ThreadPoolExecutor(self.concurrency, thread_name_prefix="gx-publish")
         return self._senders
 
+    def close(self) -> None:
+        """Stop the sender threads (`run` does this when it ends; a later poll starts new ones)."""
+        senders, self._senders = self._senders, None
+        if senders is not None:
+            senders.shutdown(wait=True, cancel_futures=True)
+
     def _record(self, done: _Done) -> None:
         """What the batch settled, in one transaction: dead letters, published positions and the
         checkpoint after the last event settled (one commit per batch, not per event)."""
@@ -231,7 +238,7 @@ class ChainListener:
     ) -> None:
         """Poll until `stop` is set; every failure is logged and retried from the checkpoint."""
         stop = stop or threading.Event()
-        with self._single_instance(stop):
+        with self._single_instance(stop), contextlib.closing(self):
             backoff = poll_interval
             next_lag = 0.0
             while not stop.is_set():

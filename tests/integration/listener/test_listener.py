@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from dataclasses import replace
 
 import pytest
@@ -64,6 +65,23 @@ def test_publishes_everything_once_and_checkpoints_after_the_ack(ledger) -> None
     assert _count("SELECT count(*) FROM projected_events") == len(events)
     status = projection_state.status()
     assert status == {"height": ledger.height(), "contiguous": ledger.height(), "lag": 0}
+
+
+def test_a_stopped_listener_leaves_no_sender_threads(ledger) -> None:  # type: ignore[no-untyped-def]
+    events = all_events(ledger)
+    stop = threading.Event()
+    with ProjectorSink() as sink:
+        listener = ChainListener(ledger, HttpSink(sink.url), batch_size=10)
+        runner = threading.Thread(target=listener.run, args=(stop,),
+                                  kwargs={"poll_interval": 0.05})
+        runner.start()
+        deadline = time.monotonic() + 30
+        while listener.checkpoint() != events[-1].position and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stop.set()
+        runner.join(10)
+    assert not runner.is_alive() and listener.checkpoint() == events[-1].position
+    assert not [t for t in threading.enumerate() if t.name.startswith("gx-publish")]
 
 
 def test_a_sink_outage_never_advances_the_checkpoint(ledger) -> None:  # type: ignore[no-untyped-def]
