@@ -42,6 +42,9 @@ threads = _app.threads
 timeout = _server.timeout_s
 graceful_timeout = _server.graceful_timeout_s
 keepalive = _server.keepalive_s
+# One listening socket per worker (SO_REUSEPORT): the kernel spreads the queue-proxy's keep-alive
+# connections over the workers instead of the first worker to wake taking them all.
+reuse_port = True
 loglevel = _server.log_level
 accesslog = None  # the endpoint pipeline logs every request as JSON with its request id
 errorlog = "-"

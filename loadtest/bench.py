@@ -499,6 +499,7 @@ def start_bare(port: int, workers: int, threads: int) -> subprocess.Popen[bytes]
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "python:loadtest.bare.app",
          "--worker-class", "gthread", "--workers", str(workers), "--threads", str(threads),
+         "--reuse-port",
          "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "loadtest.bare.app:app"],
         cwd=system.PROJECT_ROOT, start_new_session=True, preexec_fn=die_with_parent,  # noqa: PLW1509
         stdin=subprocess.DEVNULL)

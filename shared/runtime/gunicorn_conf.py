@@ -10,6 +10,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
+# Each worker listens on the port itself (SO_REUSEPORT; gunicorn >= 24 binds one socket per worker)
+# and the kernel spreads new connections over the workers. With one shared socket the first
+# worker to wake takes the connection: a few long-lived keep-alive connections (a proxy's, a load
+# generator's) could all land on one worker, its core saturated while the other idled.
+reuse_port = True
+
 
 def post_worker_init(worker: Any) -> None:
     from shared.runtime.gateway import default_gateway
