@@ -70,6 +70,12 @@ def _fresh_metrics_folder() -> None:
 _fresh_metrics_folder()
 
 
+def post_worker_init(worker: object) -> None:
+    from shared.runtime.heap import freeze_startup_heap
+
+    freeze_startup_heap()  # the function is imported (preload_app): keep full collections short
+
+
 def child_exit(server: object, worker: object) -> None:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess

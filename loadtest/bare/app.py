@@ -31,5 +31,9 @@ def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable
 
 
 def post_worker_init(worker: Any) -> None:
-    """gunicorn hook (`-c python:loadtest.bare.app`): build the app before the first request."""
+    """gunicorn hook (`-c python:loadtest.bare.app`): build the app before the first request and
+    freeze the heap, as the system's workers do (served the same way)."""
+    from shared.runtime.heap import freeze_startup_heap
+
     _build()
+    freeze_startup_heap()

@@ -26,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from shared.chain.listener import ChainListener, HttpSink
     from shared.chain.port import get_ledger
     from shared.config import get_settings
+    from shared.runtime.heap import freeze_startup_heap
 
     settings = get_settings()
     # K_SINK is Knative's contract for sources (not a GX_ setting), so it is read here.
@@ -41,5 +42,6 @@ def run(args: argparse.Namespace) -> int:
         chaincode=settings.chaincode,
         batch_size=args.batch,
     )
+    freeze_startup_heap()
     listener.run(stop, poll_interval=args.poll)
     return 0

@@ -505,12 +505,15 @@ def main() -> int:
     """The broker process `gx dev` starts: ingress on 127.0.0.1:GX_BROKER_PORT until SIGTERM."""
     import logging
 
+    from shared.runtime.heap import freeze_startup_heap
+
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per ingress request
     broker = from_settings()
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     broker.start(host="127.0.0.1", port=get_settings().broker_port)
+    freeze_startup_heap()
     log.info(
         "broker.started", port=get_settings().broker_port, triggers=len(broker.triggers),
         pingsources=len(broker.schedules),

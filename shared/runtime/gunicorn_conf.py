@@ -1,8 +1,9 @@
 """gunicorn hooks for the dev gateway (`gunicorn -c python:shared.runtime.gunicorn_conf ...`).
 
 Each worker builds its function apps right after the fork, before it accepts a request, so the
-first request to any function pays no import; a dead worker's metric files are marked dead so
-/metrics keeps aggregating the living ones (prometheus-client multiprocess mode).
+first request to any function pays no import, and then freezes that heap (`shared.runtime.heap`);
+a dead worker's metric files are marked dead so /metrics keeps aggregating the living ones
+(prometheus-client multiprocess mode).
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ reuse_port = True
 
 def post_worker_init(worker: Any) -> None:
     from shared.runtime.gateway import default_gateway
+    from shared.runtime.heap import freeze_startup_heap
 
     target = str(getattr(worker.app, "app_uri", ""))
     kind = "cloudevent" if target.endswith(":events_app") else "http"
     default_gateway().warm(kind)
+    freeze_startup_heap()
 
 
 def child_exit(server: Any, worker: Any) -> None:
