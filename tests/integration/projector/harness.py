@@ -11,6 +11,7 @@ import os
 import random
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -106,9 +107,9 @@ def build_history(ledger: EmbeddedLedger, rng: random.Random, *, users: int, ope
 
 
 def random_operations(ledger: EmbeddedLedger, ids: list[str], rng: random.Random, *,
-                      operations: int, batch: int = 4) -> None:
+                      operations: int, batch: int = 4, pace_s: float = 0.0) -> None:
     """Transfers, system transfers, freezes, parameter updates, pauses and treasury activations
-    between existing users, `batch` transactions per block."""
+    between existing users, `batch` transactions per block, `pace_s` seconds between blocks."""
     paused = False
     pending: list[Submission] = []
     for _ in range(operations):
@@ -139,6 +140,7 @@ def random_operations(ledger: EmbeddedLedger, ids: list[str], rng: random.Random
         if len(pending) >= batch:
             ledger.submit_batch(pending)
             pending = []
+            time.sleep(pace_s)
     if pending:
         ledger.submit_batch(pending)
     if paused:
