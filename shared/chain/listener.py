@@ -61,6 +61,10 @@ class _Done:
         self.last = event
 
 
+#: Events a listener keeps in flight to its sink by default.
+IN_FLIGHT = 8
+
+
 class ChainListener:
     def __init__(
         self,
@@ -71,7 +75,7 @@ class ChainListener:
         channel: str = "gxchannel",
         chaincode: str = "gxtv3",
         batch_size: int = 500,
-        concurrency: int = 8,
+        concurrency: int = IN_FLIGHT,
         dsn: str | None = None,
         catalogue: Catalogue | None = None,
     ) -> None:

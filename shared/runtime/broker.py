@@ -455,8 +455,13 @@ class Broker:
             # each published event cost a TCP connection and a new server thread.
             from waitress.server import create_server
 
+            # As many ingress threads as the chain listener keeps events in flight, so its
+            # publishes are not queued behind each other (waitress warns of every queued one).
+            from shared.chain.listener import IN_FLIGHT
+
             server = create_server(self.wsgi_app, host=host or "127.0.0.1", port=port,
-                                   threads=4, ident="gx-broker", clear_untrusted_proxy_headers=True)
+                                   threads=IN_FLIGHT, ident="gx-broker",
+                                   clear_untrusted_proxy_headers=True)
             self._server = server
             self._spawn(server.run, "broker-ingress")
 
