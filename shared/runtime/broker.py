@@ -455,10 +455,10 @@ class Broker:
             # each published event cost a TCP connection and a new server thread.
             from waitress.server import create_server
 
-            # As many ingress threads as the chain listener keeps events in flight, so its
-            # publishes are not queued behind each other (waitress warns of every queued one).
             from shared.chain.listener import IN_FLIGHT
 
+            # As many ingress threads as the chain listener keeps events in flight, so its
+            # publishes are not queued behind each other (waitress warns of every queued one).
             server = create_server(self.wsgi_app, host=host or "127.0.0.1", port=port,
                                    threads=IN_FLIGHT, ident="gx-broker",
                                    clear_untrusted_proxy_headers=True)
