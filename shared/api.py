@@ -17,14 +17,15 @@ from pydantic.alias_generators import to_camel
 MAX_QIRAT = 2**63 - 1
 
 
-def is_uuid(value: str) -> bool:
-    """Whether `value` can be compared with a uuid column (ids in paths and bodies are checked
-    with this before they reach SQL, where a malformed one would be a cast error, not a 404)."""
+def as_uuid(value: str) -> str | None:
+    """`value` as a canonical uuid string, or None when it is not a uuid. Ids in paths and bodies
+    go through this before they reach SQL: PostgreSQL takes the canonical form, but not every
+    spelling Python's `uuid.UUID` accepts (`urn:uuid:...`, one brace), which would be a cast
+    error there, not a 404."""
     try:
-        uuid.UUID(value)
+        return str(uuid.UUID(value))
     except ValueError:
-        return False
-    return True
+        return None
 
 
 class ApiModel(BaseModel):

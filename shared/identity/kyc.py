@@ -24,7 +24,7 @@ from typing import Any
 import psycopg
 
 from shared import audit, db, pagination, storage
-from shared.api import is_uuid
+from shared.api import as_uuid
 from shared.auth import Principal
 from shared.db.errors import UniqueViolation
 from shared.errors import Conflict, NotFound
@@ -139,7 +139,8 @@ def queue(status: str, limit: int, cursor: str | None) -> tuple[list[dict[str, A
 
 
 def get(kyc_id: str) -> dict[str, Any]:
-    if not is_uuid(kyc_id):
+    kyc_id = as_uuid(kyc_id)
+    if kyc_id is None:
         raise NotFound("KYC record not found", code="KYC_NOT_FOUND")
     row = db.fetch_one(f"SELECT {_KYC_COLUMNS} FROM kyc_verifications WHERE kyc_id = %s", (kyc_id,))
     if row is None:

@@ -20,7 +20,7 @@ from typing import Any
 import psycopg
 
 from shared import auth, db
-from shared.api import is_uuid
+from shared.api import as_uuid
 from shared.config import get_settings
 from shared.db.errors import UniqueViolation
 from shared.errors import Conflict, NotFound, Unauthorized, ValidationFailed
@@ -100,7 +100,8 @@ def get_profile(profile_id: str) -> dict[str, Any]:
 
 
 def _profile(profile_id: str) -> dict[str, Any] | None:
-    if not is_uuid(profile_id):
+    profile_id = as_uuid(profile_id)
+    if profile_id is None:
         return None
     return db.fetch_one(
         f"SELECT {PROFILE_COLUMNS} FROM user_profiles"

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic.alias_generators import to_camel
 
 from shared import db
-from shared.api import is_uuid
+from shared.api import as_uuid
 from shared.auth import Principal
 from shared.config import get_settings
 from shared.domain import errors as rule_errors
@@ -53,8 +53,9 @@ _USER_SQL = (
 
 def find_user(ref: str) -> dict[str, Any] | None:
     """The profile behind a profile id or an on-chain user id."""
-    if is_uuid(ref):
-        row = db.fetch_one(_USER_SQL + "profile_id = %s", (tenant(), ref))
+    profile_id = as_uuid(ref)
+    if profile_id is not None:
+        row = db.fetch_one(_USER_SQL + "profile_id = %s", (tenant(), profile_id))
         if row is not None:
             return row
     return db.fetch_one(_USER_SQL + "fabric_user_id = %s", (tenant(), ref))
@@ -67,7 +68,7 @@ def _actor(row: dict[str, Any]) -> Actor:
 
 def actor(principal: Principal) -> Actor:
     """The caller, who must be ACTIVE and registered on chain (rules.md §7.1)."""
-    row = find_user(principal.sub) if is_uuid(principal.sub) else None
+    row = find_user(principal.sub) if as_uuid(principal.sub) else None
     if row is None:
         raise NotFound("your profile was not found", code="USER_NOT_FOUND")
     if row["status"] != "ACTIVE" or row["fabric_user_id"] is None:
@@ -92,7 +93,7 @@ def user_ref(ref: str, *, field: str) -> Actor:
 
 def chain_id_of_profile(profile_id: str) -> str | None:
     """The on-chain id of a profile (None when the user is not on chain yet)."""
-    row = find_user(profile_id) if is_uuid(profile_id) else None
+    row = find_user(profile_id) if as_uuid(profile_id) else None
     if row is None:
         raise NotFound("no such user", code="USER_NOT_FOUND")
     chain_id: str | None = row["fabric_user_id"]

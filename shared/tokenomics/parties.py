@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared import db, hot_reads
-from shared.api import is_uuid
+from shared.api import as_uuid
 from shared.config import get_settings
 from shared.domain import parameters
 from shared.domain.accounts import AccountType, is_system_account, treasury_country
@@ -44,7 +44,8 @@ _USER_SQL = ("SELECT profile_id, fabric_user_id, nationality_country_code, statu
 
 
 def user_by_profile(profile_id: str) -> dict[str, Any] | None:
-    if not is_uuid(profile_id):
+    profile_id = as_uuid(profile_id)
+    if profile_id is None:
         return None
     return db.fetch_one(_USER_SQL + "profile_id = %s", (profile_id,))
 
@@ -100,7 +101,8 @@ class Transfer:
 def transfer(sender_profile_id: str, recipient_ref: str) -> Transfer:
     """Sender and user recipient with their wallets' frozen flags and the sender's balance, in one
     query (the transfer accept's hot path). A recipient that is not a user comes back None."""
-    recipient_profile = recipient_ref if is_uuid(recipient_ref) else None
+    sender = as_uuid(sender_profile_id)
+    recipient_profile = as_uuid(recipient_ref)
     rows = db.fetch_all(
         "SELECT p.profile_id, p.fabric_user_id, p.nationality_country_code, p.status,"
         "       coalesce(a.frozen, false) AS frozen, coalesce(a.balance, 0) AS balance"
@@ -108,11 +110,10 @@ def transfer(sender_profile_id: str, recipient_ref: str) -> Transfer:
         " LEFT JOIN rm_accounts a ON a.tenant_id = %(t)s AND a.account_id = p.fabric_user_id"
         " WHERE p.deleted_at IS NULL"
         "   AND (p.profile_id = %(sender)s OR p.profile_id = %(rp)s OR p.fabric_user_id = %(rf)s)",
-        {"t": get_settings().tenant, "rp": recipient_profile,
-         "sender": sender_profile_id if is_uuid(sender_profile_id) else None,
+        {"t": get_settings().tenant, "sender": sender, "rp": recipient_profile,
          "rf": recipient_ref})
-    sender_row = next((r for r in rows if str(r["profile_id"]) == sender_profile_id), None)
-    recipient_row = next((r for r in rows if str(r["profile_id"]) == recipient_ref), None) or \
+    sender_row = next((r for r in rows if str(r["profile_id"]) == sender), None)
+    recipient_row = next((r for r in rows if str(r["profile_id"]) == recipient_profile), None) or \
         next((r for r in rows if r["fabric_user_id"] == recipient_ref), None)
     return Transfer(
         sender=_user(sender_row) if sender_row is not None else None,

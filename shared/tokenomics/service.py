@@ -10,10 +10,10 @@ the chain confirms one and rejects the other.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from shared import audit, db
+from shared.api import as_uuid
 from shared.auth import Principal
 from shared.config import get_settings
 from shared.domain import fees
@@ -165,10 +165,8 @@ _WALLET = (
 def wallet(profile_id: str) -> dict[str, Any]:
     """The wallet of a user, in one round trip (every balance and history read starts here).
     A user on chain whose account no event has touched yet has a zero balance."""
-    try:
-        row = db.fetch_one(_WALLET, (str(uuid.UUID(profile_id)),))
-    except ValueError:
-        row = None
+    canonical = as_uuid(profile_id)
+    row = db.fetch_one(_WALLET, (canonical,)) if canonical is not None else None
     if row is None:
         raise NotFound("no such wallet", code="WALLET_NOT_FOUND")
     if row["fabric_user_id"] is None:

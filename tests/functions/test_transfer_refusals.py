@@ -57,3 +57,14 @@ def test_a_recipient_not_yet_on_chain_is_404() -> None:
 def test_an_unknown_sender_is_404() -> None:
     resp = transfer(str(uuid.uuid4()), str(uuid.uuid4()))
     assert resp.status_code == 404 and resp.get_json()["code"] == "USER_NOT_FOUND"
+
+
+@pytest.mark.parametrize("spelling", [
+    "urn:uuid:{}",  # Python's uuid.UUID takes these; PostgreSQL's uuid type does not
+    "{{{}",
+])
+def test_an_id_spelt_in_a_form_postgresql_rejects_is_still_the_same_user(spelling: str) -> None:
+    sender = profile("ACTIVE", on_chain=True)
+    off_chain = profile("APPROVED_PENDING_ONCHAIN", on_chain=False)
+    resp = transfer(sender, spelling.format(off_chain))
+    assert resp.status_code == 404 and resp.get_json()["code"] == "RECIPIENT_NOT_ON_CHAIN"
