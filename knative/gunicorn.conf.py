@@ -81,3 +81,11 @@ def child_exit(server: object, worker: object) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
+
+
+def when_ready(server: object) -> None:
+    """/metrics on its own port (GX_METRICS_PORT), from the master: it aggregates the workers.
+    The Service's one routed port never answers it."""
+    from shared.observability import start_metrics_server
+
+    start_metrics_server(_app.metrics_port, _server.bind_host)

@@ -2,9 +2,10 @@
 
 gunicorn (knative/gunicorn.conf.py) serves `create()`, which builds exactly what
 `functions_framework.create_app` builds for FUNCTION_TARGET / FUNCTION_SOURCE /
-FUNCTION_SIGNATURE_TYPE. HTTP functions answer /health, /ready and /metrics through the
-`endpoint` pipeline; a CloudEvent app only routes POST, so for those this module adds the same
-three GET routes, which the Knative probes and Prometheus need.
+FUNCTION_SIGNATURE_TYPE. HTTP functions answer /health and /ready through the `endpoint`
+pipeline; a CloudEvent app only routes POST, so for those this module adds the same two GET
+routes, which the Knative probes need. /metrics is served on its own port by the gunicorn master
+(knative/gunicorn.conf.py), never on the port the gateway routes to.
 """
 
 from __future__ import annotations
@@ -40,20 +41,23 @@ def _ready() -> flask.Response:
     )
 
 
-def _metrics() -> flask.Response:
-    from shared.observability import metrics_payload
-
-    payload, content_type = metrics_payload()
-    return flask.Response(payload, 200, content_type=content_type)
-
-
 def with_operational_routes(app: flask.Flask) -> flask.Flask:
-    for path, view in (("/health", _health), ("/ready", _ready), ("/metrics", _metrics)):
+    for path, view in (("/health", _health), ("/ready", _ready)):
         if not _routes_get(app, path):
             app.add_url_rule(
                 path, endpoint=f"gx{path.replace('/', '_')}", view_func=view, methods=["GET"]
             )
+    app.after_request(_traced)
     return app
+
+
+def _traced(response: flask.Response) -> flask.Response:
+    """Every reply continues (or starts) the caller's trace, errors and probes included."""
+    from shared.observability import trace_context
+
+    if "traceparent" not in response.headers:
+        response.headers["traceparent"] = trace_context(flask.request.headers.get("traceparent"))[1]
+    return response
 
 
 def create(

@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     port: int = Field(8080, ge=1, le=65535)
     events_port: int = Field(8081, ge=1, le=65535)
     broker_port: int = Field(8082, ge=1, le=65535)
+    metrics_port: int = Field(
+        9090, ge=0, le=65535,
+        description="Prometheus /metrics, served by the server process, never on the public "
+        "port (0: not served).",
+    )
     workers: int = Field(2, ge=1, le=64)
     threads: int = Field(8, ge=1, le=256)
     allowed_origins: str = Field("", description="Comma-separated CORS origins; empty = none.")

@@ -4,7 +4,7 @@ A function module declares nothing but its handler; its route, method, auth, rol
 rate limit and body model come from its entry in `knative/registry.py` (looked up by target name).
 For every request, in this order:
 
-    request id + traceparent -> operational routes (/health, /ready, /metrics) -> route match (404)
+    request id + traceparent -> operational routes (/health, /ready) -> route match (404)
     -> method (405 + Allow) -> body size (413) -> auth (401) and role/owner checks (403)
     -> rate limit (429) -> content type (415) -> JSON (400) -> body model (422)
     -> idempotency for commands (replay / 409 / 422) -> handler -> JSON reply
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ import flask
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from shared import auth, ratelimit
+from shared import api, auth, ratelimit
 from shared.auth import Principal
 from shared.config import get_settings
 from shared.errors import (
@@ -51,7 +52,6 @@ from shared.observability import (
     HTTP_REQUESTS,
     bind_request,
     get_logger,
-    metrics_payload,
     new_request_id,
     trace_context,
 )
@@ -104,6 +104,13 @@ class Call:
     body: Any = None
     idempotency_key: str | None = None
     headers: dict[str, str] = field(default_factory=dict)  # extra reply headers
+    #: Who the caller is to the resource (shared.api audiences): decides which reply fields
+    #: they see. Set from the token and the owner check; `grant` adds what a handler checked.
+    audiences: set[str] = field(default_factory=lambda: {api.PUBLIC})
+
+    def grant(self, audience: str) -> None:
+        """The caller belongs to `audience` for this resource (checked by the handler)."""
+        self.audiences.add(audience)
 
     @property
     def client_ip(self) -> str:
@@ -198,7 +205,8 @@ def handle(spec: Any, handler: Callable[[Call], Reply], request: flask.Request) 
             extra["Retry-After"] = str(exc.retry_after)
     if response.status_code == 413:
         response = _unread_body_reply(response)
-    _finish(response, request, extra, authenticated)
+    # Token replies are never cached either (RFC 6749 5.1), though their callers are anonymous.
+    _finish(response, request, extra, authenticated or spec.issues_tokens)
     elapsed = time.perf_counter() - started
     status = response.status_code
     _child(HTTP_REQUESTS, spec.name, request.method, str(status)).inc()
@@ -248,14 +256,21 @@ def _dispatch(
     if spec.auth != "public":
         call.principal = auth.verify(request.headers.get("Authorization"))
         auth.require_role(call.principal, spec.roles)
-        if spec.owner_param:
-            auth.require_self_or_admin(call.principal, params[spec.owner_param])
     elif request.headers.get("Authorization"):
         # Public routes still recognise a valid caller (e.g. to show admins more), never require one.
         try:
             call.principal = auth.verify(request.headers.get("Authorization"))
         except Unauthorized:
             call.principal = None
+    _canonical_params(spec, params)
+    check_text(request.args.items(multi=True), where="query")
+    if call.principal is not None:
+        if call.principal.is_admin:
+            call.audiences.add(api.STAFF)
+        if spec.owner_param:
+            auth.require_self_or_admin(call.principal, params[spec.owner_param])
+            if call.principal.sub == params[spec.owner_param]:
+                call.audiences.add(api.OWNER)
 
     if spec.rate_limit is not None:
         rl = spec.rate_limit
@@ -278,7 +293,8 @@ def _dispatch(
     else:
         reply = handler(call)
     extra.update(call.headers)
-    return to_response(reply, default_status=spec.response_status), spec.auth != "public"
+    response = to_response(reply, default_status=spec.response_status, audiences=call.audiences)
+    return response, spec.auth != "public"
 
 
 def _unread_body_reply(response: flask.Response) -> flask.Response:
@@ -305,12 +321,83 @@ def _parse_body(spec: Any, request: flask.Request) -> Any:
             f"expected {' or '.join(spec.content_types)}", code="UNSUPPORTED_MEDIA_TYPE"
         )
     if mimetype != "application/json":
-        return None  # multipart and friends: the handler reads request.files itself
+        # Multipart and friends: the handler reads request.files itself; the text parts and the
+        # file names are checked here like any other string.
+        check_text(request.form.items(multi=True), where="form")
+        check_text(((f.name or "", f.filename or "") for f in request.files.values()),
+                   where="file")
+        return None
     try:
         data = json.loads(raw) if raw else {}
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("request body is not valid JSON", code="MALFORMED_JSON") from None
+    except RecursionError:
+        raise _too_deep() from None
+    _check_document(data)
     return data if model is None else _validate(model, data)
+
+
+# --- what client input may contain --------------------------------------------------------------
+
+#: Deepest JSON nesting a body may have; every request model is far shallower.
+MAX_JSON_DEPTH = 32
+#: NUL (PostgreSQL text cannot hold it) and lone UTF-16 surrogates (not encodable as UTF-8).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+#: Path parameters that name a row by uuid, with the code of the 404 for one that names nothing.
+#: An owner parameter always names a profile. Canonicalised before anything reads them, so a
+#: spelling `uuid.UUID` takes and PostgreSQL does not (`urn:uuid:...`, braces) cannot reach SQL.
+UUID_PARAMS = {
+    "profileId": "USER_NOT_FOUND",
+    "borrowerId": "USER_NOT_FOUND",
+    "kycId": "KYC_NOT_FOUND",
+    "commandId": "COMMAND_NOT_FOUND",
+}
+
+
+def check_text(pairs: Any, *, where: str) -> None:
+    """400 when any (name, value) string holds a character no column can store."""
+    for name, value in pairs:
+        if _UNSTORABLE.search(name) or _UNSTORABLE.search(value):
+            raise BadRequest(f"{where} parameter {name!r} contains a NUL byte or a lone surrogate",
+                             code="INVALID_CHARACTERS")
+
+
+def _canonical_params(spec: Any, params: dict[str, str]) -> None:
+    """Path parameters in the one spelling the services and SQL expect (in place)."""
+    for name, value in params.items():
+        code = "USER_NOT_FOUND" if name == spec.owner_param else UUID_PARAMS.get(name)
+        canonical = api.as_uuid(value) if code is not None else value
+        if canonical is None or _UNSTORABLE.search(canonical):
+            raise NotFound(f"no {name} {value!r}", code=code or "RESOURCE_NOT_FOUND")
+        params[name] = canonical
+
+
+def _check_document(data: Any) -> None:
+    """Walk a parsed JSON body once (iteratively): bounded depth, only storable strings."""
+    stack: list[tuple[Any, int, str]] = [(data, 1, "")]
+    while stack:
+        node, depth, path = stack.pop()
+        if isinstance(node, str):
+            if _UNSTORABLE.search(node):
+                raise ValidationFailed("request validation failed", errors=[{
+                    "field": path or "(body)", "type": "string_unstorable",
+                    "message": "contains a NUL byte or a lone surrogate"}])
+            continue
+        if not isinstance(node, (dict, list)):
+            continue
+        if depth > MAX_JSON_DEPTH:
+            raise _too_deep()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                stack.append((key, depth, path))
+                stack.append((value, depth + 1, f"{path}.{key}" if path else key))
+        else:
+            stack.extend((v, depth + 1, f"{path}.{i}" if path else str(i))
+                         for i, v in enumerate(node))
+
+
+def _too_deep() -> BadRequest:
+    return BadRequest(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", code="JSON_TOO_DEEP")
 
 
 def _validate(model: type[BaseModel], data: Any) -> Any:
@@ -333,7 +420,8 @@ def validation_failed(exc: ValidationError) -> ValidationFailed:
 
 
 def operational_response(request: flask.Request) -> flask.Response | None:
-    """GET /health, /ready, /metrics: answered by every function and by the dev gateway."""
+    """GET /health, /ready: answered by every function and by the dev gateway. /metrics is not
+    here: it has its own port (`shared.observability.start_metrics_server`)."""
     if request.method != "GET":
         return None
     if request.path == "/health":
@@ -345,18 +433,17 @@ def operational_response(request: flask.Request) -> flask.Response | None:
         return json_response(
             {"status": "ready" if ready else "not_ready", "checks": checks}, 200 if ready else 503
         )
-    if request.path == "/metrics":
-        payload, content_type = metrics_payload()
-        return flask.Response(payload, 200, content_type=content_type)
     return None
 
 
 # --- replies ----------------------------------------------------------------------------------
 
 
-def dumps(payload: Any) -> bytes:
+def dumps(payload: Any, audiences: frozenset[str] = frozenset({api.PUBLIC})) -> bytes:
+    """The JSON of a reply; fields of a reply model that `audiences` may not see are left out."""
     if isinstance(payload, BaseModel):
-        return payload.model_dump_json(by_alias=True).encode()
+        hidden = api.hidden_fields(type(payload), audiences)
+        return payload.model_dump_json(by_alias=True, exclude=hidden).encode()
     return json.dumps(payload, separators=(",", ":"), default=_default).encode()
 
 
@@ -369,12 +456,21 @@ def _default(value: Any) -> Any:
 
 
 def json_response(
-    payload: Any, status: int = 200, headers: dict[str, str] | None = None
+    payload: Any,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    audiences: frozenset[str] = frozenset({api.PUBLIC}),
 ) -> flask.Response:
-    return flask.Response(dumps(payload), status, headers=headers, mimetype="application/json")
+    return flask.Response(
+        dumps(payload, audiences), status, headers=headers, mimetype="application/json"
+    )
 
 
-def to_response(reply: Reply, *, default_status: int = 200) -> flask.Response:
+def to_response(
+    reply: Reply, *, default_status: int = 200, audiences: set[str] | frozenset[str] | None = None
+) -> flask.Response:
+    """A handler's reply as a response; reply-model fields outside `audiences` (default: the
+    public) are left out."""
     if isinstance(reply, flask.Response):
         return reply
     headers: dict[str, str] | None = None
@@ -386,7 +482,7 @@ def to_response(reply: Reply, *, default_status: int = 200) -> flask.Response:
         payload = reply
     if payload is None and status == 204:
         return flask.Response(status=204, headers=headers)
-    return json_response(payload, status, headers)
+    return json_response(payload, status, headers, frozenset(audiences or (api.PUBLIC,)))
 
 
 def problem(exc: GXError, *, instance: str, request_id: str) -> tuple[dict[str, Any], int]:

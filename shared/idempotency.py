@@ -36,7 +36,9 @@ from shared.errors import BadRequest, Conflict, GXError, ValidationFailed
 HEADERS = ("Idempotency-Key", "X-Idempotency-Key")
 REPLAYED = "Idempotent-Replayed"
 TTL_S = 24 * 3600
-_KEY = re.compile(r"^[\x21-\x7e]{16,128}$")  # visible ASCII, 16-128 characters (data-model.md)
+#: Visible ASCII, 16-128 characters; the OpenAPI document states the same bounds.
+KEY_MIN, KEY_MAX = 16, 128
+_KEY = re.compile(rf"^[\x21-\x7e]{{{KEY_MIN},{KEY_MAX}}}$")
 _STORED_HEADERS = ("Location", "Content-Type")
 
 
@@ -139,7 +141,8 @@ def _execute(call: Any, handler: Callable[[Any], Any], *,
                 stored = _lookup(record[0])
                 if stored is not None:
                     raise _Stored(stored)
-            response = to_response(handler(call), default_status=call.spec.response_status)
+            response = to_response(handler(call), default_status=call.spec.response_status,
+                                   audiences=call.audiences)
             if not 200 <= response.status_code < 400:
                 raise _Refused(response)
             if record is not None and not _store(conn, *record, call.request, response,

@@ -11,21 +11,86 @@ import os
 import re
 import secrets
 import sys
-from typing import Any
+from collections.abc import MutableMapping
+from typing import Any, TextIO, cast
 
 import structlog
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
     Gauge,
     Histogram,
-    generate_latest,
     multiprocess,
 )
 
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 _configured = False
+
+# --- redaction: what must never reach a log line ------------------------------------------------
+
+#: Secret shapes and database row dumps, each with what is written instead. A database error's
+#: DETAIL (and its "Failing row contains (...)" / "Key (...)=(...)") can carry any column of the
+#: row: emails, password hashes, dates of birth; the primary message names only the constraint.
+_REDACTIONS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.DOTALL),
+     "[private key]"),
+    (re.compile(r"\$argon2(?:id|i|d)\$[^\s\"',)]*"), "[password hash]"),
+    (re.compile(r"\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}"), "[password hash]"),
+    (re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), "[token]"),
+    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"), r"\1 [token]"),
+    (re.compile(r"(?i)((?:password|passwd|secret|token|api[_-]?key)[\"']?\s*[:=]\s*[\"']?)"
+                r"[^\s\"',}&]+"), r"\1[redacted]"),
+    (re.compile(r"(\w+://[^/:@\s]+:)[^@\s/]+@"), r"\1[redacted]@"),
+    (re.compile(r"(?m)^\s*DETAIL:.*$"), "DETAIL: [redacted]"),
+    (re.compile(r"(?m)Failing row contains .*$"), "Failing row contains [redacted]"),
+    (re.compile(r"Key \((.*?)\)=\(.*?\)"), r"Key (\1)=[redacted]"),
+]
+
+
+def redact(text: str) -> str:
+    """`text` with every secret shape and database row dump replaced."""
+    for pattern, replacement in _REDACTIONS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _redact_event(
+    _logger: Any, _method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: redact every string of the event (after exceptions are formatted)."""
+    for key, value in event.items():
+        if isinstance(value, str):
+            event[key] = redact(value)
+        elif isinstance(value, (list, tuple, dict)):
+            event[key] = _redact_value(value)
+    return event
+
+
+def _redact_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _redact_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_redact_value(v) for v in value]
+    return value
+
+
+class _CurrentStderr:
+    """Whatever `sys.stderr` is when a line is written (a redirect or a test's capture applies)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+class RedactingFormatter(logging.Formatter):
+    """For the standard library's loggers (gunicorn, psycopg's pool, werkzeug): same redaction."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
 
 
 def configure_logging(level: str | None = None) -> None:
@@ -35,16 +100,19 @@ def configure_logging(level: str | None = None) -> None:
     _configured = True
     lvl = getattr(logging, (level or os.environ.get("GX_LOG_LEVEL", "INFO")).upper(), logging.INFO)
     logging.basicConfig(stream=sys.stderr, level=lvl, format="%(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(RedactingFormatter("%(message)s"))
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
+            _redact_event,
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(lvl),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=cast(TextIO, _CurrentStderr())),
         cache_logger_on_first_use=True,
     )
 
@@ -92,11 +160,29 @@ PROJECTION_LAG = Gauge(
 )
 
 
-def metrics_payload() -> tuple[bytes, str]:
+def start_metrics_server(port: int, host: str = "0.0.0.0") -> bool:
+    """Serve /metrics on its own port from a daemon thread of this process (a gunicorn master:
+    in multi-process mode it aggregates every worker's files). The public port never answers
+    /metrics: the numbers describe the system, not anything a client may see. False when the
+    port cannot be bound (logged; the service itself keeps running)."""
+    if not port:
+        return False
+    from prometheus_client import start_http_server
+
+    try:
+        start_http_server(port, addr=host, registry=_registry())
+    except OSError as exc:
+        get_logger(__name__).error("metrics.port_unavailable", port=port, error=str(exc))
+        return False
+    return True
+
+
+def _registry() -> CollectorRegistry:
+    """Every process's metrics in multi-process mode (PROMETHEUS_MULTIPROC_DIR), else this one's."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry), CONTENT_TYPE_LATEST
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return registry
     from prometheus_client import REGISTRY
 
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+    return REGISTRY

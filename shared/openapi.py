@@ -12,6 +12,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from shared import idempotency
+
 _PROBLEM = {
     "type": "object",
     "required": ["type", "title", "status", "code"],
@@ -94,7 +96,8 @@ def document() -> dict[str, Any]:
                     "in": "header",
                     "required": False,
                     "description": "Same key and body within 24 h replays the first response.",
-                    "schema": {"type": "string", "minLength": 8, "maxLength": 128},
+                    "schema": {"type": "string", "minLength": idempotency.KEY_MIN,
+                               "maxLength": idempotency.KEY_MAX, "pattern": "^[!-~]+$"},
                 }
             )
         if params:

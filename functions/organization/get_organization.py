@@ -1,5 +1,5 @@
-"""GET /api/v1/organizations/{orgId}: the organization: type, status, stakeholders, endorsements,
-rules, balance. Public (spec endpoints.md O7)."""
+"""GET /api/v1/organizations/{orgId}: the organization. Public: name, type and status; its
+stakeholders and admins also see its country, members, endorsements, rules and balance."""
 
 import functions_framework
 
@@ -11,5 +11,7 @@ from shared.organization.schemas import OrganizationReply
 @functions_framework.http
 @endpoint
 def get_organization(call: Call) -> Reply:
-    return OrganizationReply.model_validate(
-        {"organization": service.organization(call.params["orgId"])})
+    org, seen_as = service.organization(call.principal, call.params["orgId"])
+    if seen_as:
+        call.grant(seen_as)
+    return OrganizationReply.model_validate({"organization": org})

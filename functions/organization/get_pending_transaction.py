@@ -1,5 +1,5 @@
 """GET /api/v1/transactions/{pendingTxId}: one multisig transfer with its approvals and status
-(Pending, Executed, ExecutionFailed). Public, as O8."""
+(Pending, Executed, ExecutionFailed). Its organization's stakeholders and admins (404 to others)."""
 
 import functions_framework
 
@@ -11,5 +11,6 @@ from shared.organization.schemas import PendingTransactionReply
 @functions_framework.http
 @endpoint
 def get_pending_transaction(call: Call) -> Reply:
-    return PendingTransactionReply.model_validate(
-        {"pendingTransaction": service.pending_transaction(call.params["pendingTxId"])})
+    tx, seen_as = service.pending_transaction(call.user, call.params["pendingTxId"])
+    call.grant(seen_as)
+    return PendingTransactionReply.model_validate({"pendingTransaction": tx})

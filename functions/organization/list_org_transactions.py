@@ -1,5 +1,5 @@
 """GET /api/v1/organizations/{orgId}/transactions?status=&limit=: the organization's multisig
-transfers in any (or the given) status, newest first. Public, as O8."""
+transfers in any (or the given) status, newest first. Its stakeholders and admins (404 to others)."""
 
 import functions_framework
 
@@ -12,6 +12,7 @@ from shared.organization.schemas import PendingTransactionList, TransactionListQ
 @endpoint
 def list_org_transactions(call: Call) -> Reply:
     q = call.query(TransactionListQuery)
-    found = service.transactions(call.params["orgId"],
-                                 status=q.status, limit=q.limit)
+    found, seen_as = service.transactions(call.user, call.params["orgId"], status=q.status,
+                                          limit=q.limit)
+    call.grant(seen_as)
     return PendingTransactionList.model_validate({"pendingTransactions": found})

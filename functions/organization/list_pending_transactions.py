@@ -1,5 +1,5 @@
 """GET /api/v1/organizations/{orgId}/transactions/pending: the organization's Pending multisig
-transfers, newest first. Public (spec endpoints.md O8)."""
+transfers, newest first. Its stakeholders and admins (404 to others)."""
 
 import functions_framework
 
@@ -11,5 +11,6 @@ from shared.organization.schemas import PendingTransactionList
 @functions_framework.http
 @endpoint
 def list_pending_transactions(call: Call) -> Reply:
-    return PendingTransactionList.model_validate(
-        {"pendingTransactions": service.pending_transactions(call.params["orgId"])})
+    found, seen_as = service.pending_transactions(call.user, call.params["orgId"])
+    call.grant(seen_as)
+    return PendingTransactionList.model_validate({"pendingTransactions": found})

@@ -1,5 +1,6 @@
 """GET /api/v1/velocity-tax/eligibility/{accountId}: whether the velocity tax is due, why, and
-the estimate at the current band. Public."""
+the estimate at the current band. The account's owner, its organization's stakeholders and admins
+(404 to anyone else)."""
 
 import functions_framework
 
@@ -11,4 +12,7 @@ from shared.tax.schemas import EligibilityReply
 @functions_framework.http
 @endpoint
 def get_velocity_tax_eligibility(call: Call) -> Reply:
-    return EligibilityReply.model_validate(service.eligibility(call.params["accountId"]))
+    account_id = call.params["accountId"]
+    for audience in service.viewer_audiences(call.user, account_id):
+        call.grant(audience)
+    return EligibilityReply.model_validate(service.eligibility(account_id))

@@ -57,7 +57,8 @@ FUNCTIONS = [
         rate_limit=RateLimitSpec(name="fees", limit=60, window_s=60, key="ip"), tags=("tax",),
     ),
     _get("get_velocity_tax_eligibility", "/api/v1/velocity-tax/eligibility/{accountId}",
-         "Velocity-tax eligibility", f"{X}:EligibilityReply", service="tax"),
+         "Velocity-tax eligibility (the account's owner or stakeholders, admins)",
+         f"{X}:EligibilityReply", service="tax", auth="user"),
     FunctionSpec(
         name="apply_velocity_tax", service="tax", kind="http", method="POST",
         path="/api/v1/velocity-tax/apply", summary="Apply the velocity tax (rate from the chain)",

@@ -4,11 +4,11 @@ Votes are strict JSON booleans (gaps.md B18); statuses are the chain's enum
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool
 
-from shared.api import ApiModel, ReplyModel
+from shared.api import STAFF, ApiModel, ReplyModel, visible_to
 from shared.domain.governance import ProposalStatus
 
 
@@ -26,7 +26,7 @@ class Proposal(ReplyModel):
     proposal_id: str
     target_param: str | None
     new_value: str | None
-    proposer_id: str | None
+    proposer_id: Annotated[str | None, visible_to(STAFF)] = None  # an admin's on-chain id
     status: ProposalStatus
     error: str | None
     for_votes: int

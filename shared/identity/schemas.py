@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from shared.api import ApiModel, ReplyModel
+from shared.api import ApiModel, PatchModel, ReplyModel
 
 EMAIL = r"^[^\s@]+@[^\s@]+\.[^\s@]+$"
 PHONE = r"^\+?[1-9]\d{1,14}$"
@@ -47,7 +47,7 @@ class RefreshIn(ApiModel):
     refresh_token: str = Field(min_length=20, max_length=4096)
 
 
-class ProfilePatch(ApiModel):
+class ProfilePatch(PatchModel):
     first_name: str | None = Field(None, min_length=1, max_length=50)
     last_name: str | None = Field(None, min_length=1, max_length=50)
     phone_num: str | None = Field(None, pattern=PHONE)

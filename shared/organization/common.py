@@ -100,6 +100,12 @@ def chain_id_of_profile(profile_id: str) -> str | None:
     return chain_id
 
 
+def chain_id_of(principal: Principal) -> str | None:
+    """The caller's on-chain id; None when they have no profile or are not on chain yet."""
+    row = find_user(principal.sub) if as_uuid(principal.sub) else None
+    return row["fabric_user_id"] if row is not None else None
+
+
 def is_chain_admin(chain_id: str) -> bool:
     """Whether the chain itself treats this user as an admin (appointed with AppointAdmin)."""
     return db.fetch_one("SELECT 1 FROM rm_chain_admins WHERE tenant_id = %s AND admin_id = %s",

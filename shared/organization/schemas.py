@@ -8,7 +8,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, PlainSerializer
 
-from shared.api import MAX_QIRAT, ApiModel, Qirat, QiratOut, ReplyModel
+from shared.api import (
+    MAX_QIRAT,
+    STAFF,
+    STAKEHOLDER,
+    ApiModel,
+    Qirat,
+    QiratOut,
+    ReplyModel,
+    parse_digits,
+    visible_to,
+)
 from shared.domain.multisig import MAX_STAKEHOLDERS, OrgStatus, PendingTxStatus
 
 UserRef = Annotated[str, Field(min_length=1, max_length=128,
@@ -21,9 +31,7 @@ def _threshold(value: Any) -> Any:
         # ValueError, not TypeError: pydantic reports only ValueError as a field error.
         raise ValueError("amountThreshold must be an integer number of Qirat")  # noqa: TRY004
     if isinstance(value, str):
-        if not (value.isascii() and value.isdigit()):
-            raise ValueError("amountThreshold must be a string of digits (integer Qirat)")
-        return int(value)
+        return parse_digits(value, "amountThreshold")
     return value
 
 
@@ -65,18 +73,23 @@ class AuthRuleOut(ReplyModel):
     approver_group: list[str]
 
 
+#: What only an organization's stakeholders and staff may see: its money, its members and
+#: their on-chain ids. The public sees name, type and status.
+Members = visible_to(STAKEHOLDER, STAFF)
+
+
 class Organization(ReplyModel):
     org_id: str
     org_name: str | None
     account_type: str | None
-    country: str | None
     status: OrgStatus | None  # None only while the proposal itself is not projected
-    stakeholders: list[str]
-    endorsements: dict[str, bool]
-    rules: list[AuthRuleOut]
-    balance: str
-    created_at: str | None
-    activated_at: str | None
+    country: Annotated[str | None, Members] = None
+    stakeholders: Annotated[list[str] | None, Members] = None
+    endorsements: Annotated[dict[str, bool] | None, Members] = None
+    rules: Annotated[list[AuthRuleOut] | None, Members] = None
+    balance: Annotated[str | None, Members] = None
+    created_at: Annotated[str | None, Members] = None
+    activated_at: Annotated[str | None, Members] = None
 
 
 class OrganizationReply(ReplyModel):
@@ -86,18 +99,18 @@ class OrganizationReply(ReplyModel):
 class PendingTransaction(ReplyModel):
     pending_tx_id: str
     org_id: str
-    to_id: str | None
-    amount: str | None
-    remark: str | None
-    initiator_id: str | None
-    required_approvals: int | None
-    approver_group: list[str] | None
     status: PendingTxStatus
-    error: str | None
-    approvals: dict[str, bool]
-    approval_count: int
-    initiated_at: str | None
-    executed_at: str | None
+    to_id: Annotated[str | None, Members] = None
+    amount: Annotated[str | None, Members] = None
+    remark: Annotated[str | None, Members] = None
+    initiator_id: Annotated[str | None, Members] = None
+    required_approvals: Annotated[int | None, Members] = None
+    approver_group: Annotated[list[str] | None, Members] = None
+    error: Annotated[str | None, Members] = None
+    approvals: Annotated[dict[str, bool] | None, Members] = None
+    approval_count: Annotated[int | None, Members] = None
+    initiated_at: Annotated[str | None, Members] = None
+    executed_at: Annotated[str | None, Members] = None
 
 
 class PendingTransactionReply(ReplyModel):

@@ -15,8 +15,10 @@ import functools
 import uuid
 from typing import Any
 
+from shared.api import STAFF, STAKEHOLDER
 from shared.auth import Principal
 from shared.domain import multisig as ms
+from shared.domain.accounts import is_system_account, treasury_country
 from shared.domain.errors import RuleViolation
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.organization import common
@@ -78,6 +80,11 @@ def propose(caller: Principal, body: ProposeOrganizationIn, *, idempotency_key: 
                           minimum=p.num("orgMinStakeholders"), maximum=p.num("orgMaxStakeholders"))
     # A retried request without a client key must not mint a second organization id.
     org_id = body.org_id or f"ORG_{uuid.uuid5(uuid.NAMESPACE_URL, f'gx-org:{idempotency_key}')}"
+    if is_system_account(org_id) or treasury_country(org_id) is not None:
+        raise ValidationFailed(f"{org_id} is reserved for the system's own accounts",
+                               code="ORGANIZATION_ID_RESERVED", errors=[{
+                                   "field": "orgId", "message": "reserved account name",
+                                   "type": "reserved"}])
     try:
         parties.resolve(org_id)
     except NotFound:
@@ -164,36 +171,52 @@ def approve(caller: Principal, pending_tx_id: str) -> Enqueued:
 # --- queries -------------------------------------------------------------------------------
 
 
-def organization(org_id: str) -> dict[str, Any]:
-    return _org(org_id)
+def organization(caller: Principal | None, org_id: str) -> tuple[dict[str, Any], str | None]:
+    """The organization and who the caller is to it (`audience`: the fields they may see)."""
+    org = _org(org_id)
+    return org, audience(caller, org)
 
 
-def pending_transactions(org_id: str) -> list[dict[str, Any]]:
-    _org(org_id)
-    return orgs.list_multisig(org_id, status=ms.PendingTxStatus.PENDING.value,
-                              tenant=common.tenant())
+def pending_transactions(caller: Principal, org_id: str) -> tuple[list[dict[str, Any]], str]:
+    return transactions(caller, org_id, status=ms.PendingTxStatus.PENDING.value, limit=50)
 
 
-def transactions(org_id: str, *, status: str | None, limit: int) -> list[dict[str, Any]]:
-    _org(org_id)
-    return orgs.list_multisig(org_id, status=status, limit=limit, tenant=common.tenant())
+def transactions(caller: Principal, org_id: str, *, status: str | None,
+                 limit: int) -> tuple[list[dict[str, Any]], str]:
+    """The organization's multisig transfers and who the caller is to it (members only)."""
+    org = _org(org_id)
+    seen_as = _member_or_admin(caller, org)
+    found = orgs.list_multisig(org_id, status=status, limit=limit, tenant=common.tenant())
+    return found, seen_as
 
 
-def pending_transaction(pending_tx_id: str) -> dict[str, Any]:
+def pending_transaction(caller: Principal, pending_tx_id: str) -> tuple[dict[str, Any], str]:
     tx = orgs.get_multisig(pending_tx_id, tenant=common.tenant())
-    if tx is None:
+    org = orgs.get_organization(tx["orgId"], tenant=common.tenant()) if tx else None
+    seen_as = audience(caller, org) if org else None
+    if tx is None or seen_as is None:
+        # Outsiders are told it does not exist: amounts and recipients are the members' business.
         raise NotFound("no such pending transaction", code="PENDING_TX_NOT_FOUND")
-    return tx
+    return tx, seen_as
 
 
-def _member_or_admin(caller: Principal, org: dict[str, Any]) -> None:
-    """Money details are for the organization's stakeholders and admins only."""
+def audience(caller: Principal | None, org: dict[str, Any]) -> str | None:
+    """STAFF for admins, STAKEHOLDER for the organization's stakeholders, None for anyone else."""
+    if caller is None:
+        return None
     if caller.is_admin:
-        return
-    chain_id = common.chain_id_of_profile(caller.sub)
-    if chain_id is None or chain_id not in org["stakeholders"]:
+        return STAFF
+    chain_id = common.chain_id_of(caller)
+    return STAKEHOLDER if chain_id is not None and chain_id in org["stakeholders"] else None
+
+
+def _member_or_admin(caller: Principal, org: dict[str, Any]) -> str:
+    """Money details are for the organization's stakeholders and admins only."""
+    seen_as = audience(caller, org)
+    if seen_as is None:
         # 404, not 403: outsiders learn nothing about another organization's money.
         raise NotFound("no such organization", code="ORGANIZATION_NOT_FOUND")
+    return seen_as
 
 
 def balance(caller: Principal, org_id: str) -> dict[str, Any]:

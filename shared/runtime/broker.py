@@ -419,7 +419,7 @@ class Broker:
         if delivered is not None:  # else it would be delivered again once its lease ran out
             try:
                 self._exec(_DELETE, delivered)
-            except Exception:  # noqa: BLE001 - at least once: a repeat is allowed, a loss is not
+            except Exception:
                 log.exception("broker.worker_error")
 
     # --- PingSource ---------------------------------------------------------------------------

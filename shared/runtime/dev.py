@@ -273,7 +273,9 @@ class DevRunner:
                 announced = True
                 self.out(f"gx dev: serving on http://{self.settings.bind}:{self.settings.port} "
                          f"(events 127.0.0.1:{self.settings.events_port}, broker "
-                         f"127.0.0.1:{self.settings.broker_port}); Ctrl-C stops everything")
+                         f"127.0.0.1:{self.settings.broker_port}, metrics "
+                         f"http://127.0.0.1:{self.settings.metrics_port}/metrics); "
+                         "Ctrl-C stops everything")
             elif not announced and time.monotonic() - started > _READY_TIMEOUT_S:
                 self.out(f"gx dev: {url}/health did not answer within {_READY_TIMEOUT_S:.0f} s")
                 return 1

@@ -28,7 +28,7 @@ from shared.http import (
     operational_response,
     problem_response,
 )
-from shared.observability import bind_request, get_logger, new_request_id
+from shared.observability import bind_request, get_logger, new_request_id, trace_context
 
 log = get_logger(__name__)
 
@@ -191,7 +191,8 @@ class Gateway:
         def own(path: str) -> flask.Response:
             request = flask.request
             request_id = new_request_id()
-            bind_request(request_id=request_id, function="gateway")
+            trace_id, traceparent = trace_context(request.headers.get("traceparent"))
+            bind_request(request_id=request_id, trace_id=trace_id, function="gateway")
             response = operational_response(request)
             if response is None and request.environ.get("gx.broken"):
                 # A generic 500 as the endpoint pipeline gives: the cause is in the log only.
@@ -214,6 +215,7 @@ class Gateway:
             for k, v in HARDENING_HEADERS.items():
                 response.headers.setdefault(k, v)
             response.headers["X-Request-Id"] = request_id
+            response.headers["traceparent"] = traceparent
             return response
 
         return app

@@ -33,3 +33,14 @@ def child_exit(server: Any, worker: Any) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
+def when_ready(server: Any) -> None:
+    """/metrics on its own loopback port (GX_METRICS_PORT), from the public server's master: the
+    multi-process folder is shared by every child of `gx dev`, so it shows the whole system."""
+    from shared.config import get_settings
+    from shared.observability import start_metrics_server
+
+    settings = get_settings()
+    if any(str(addr).endswith(f":{settings.port}") for addr in server.cfg.bind):
+        start_metrics_server(settings.metrics_port, "127.0.0.1")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from shared.api import ApiModel, Qirat, ReplyModel
+from shared.api import OWNER, STAFF, STAKEHOLDER, ApiModel, Qirat, ReplyModel, visible_to
 
 
 class FeeCalculationIn(ApiModel):
@@ -36,4 +36,5 @@ class ApplyVelocityTaxIn(ApiModel):
 class EligibilityReply(ReplyModel):
     eligible: bool
     reason: str
-    details: dict[str, Any]
+    #: The account's balance and timer: its owner's (or organization's) business and staff's.
+    details: Annotated[dict[str, Any] | None, visible_to(OWNER, STAKEHOLDER, STAFF)] = None

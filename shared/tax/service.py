@@ -11,13 +11,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from shared.api import OWNER, STAFF, STAKEHOLDER
 from shared.auth import Principal
 from shared.config import QIRAT_PER_COIN, get_settings
 from shared.domain import fees, velocity_tax
 from shared.domain.accounts import AccountType
-from shared.errors import Conflict
+from shared.errors import Conflict, NotFound
+from shared.organization import common
 from shared.outbox import Command, Enqueued, enqueue
 from shared.readmodels import accounts
+from shared.readmodels import organizations as orgs
 from shared.tax.schemas import FeeCalculationIn
 from shared.tokenomics import parties
 from shared.tokenomics.service import quote_between
@@ -41,6 +44,20 @@ def calculate(body: FeeCalculationIn) -> fees.FeeQuote:
     sender = parties.Party("preview-sender", from_type, "AA")
     recipient = parties.Party("preview-recipient", to_type, to_country)
     return quote_between(sender, recipient, body.amount)
+
+
+def viewer_audiences(caller: Principal, account_id: str) -> set[str]:
+    """Who `caller` is to the account: its owner, a stakeholder of its organization, or staff.
+    Anyone else is told it does not exist (404): outsiders learn nothing of others' money."""
+    if caller.is_admin:
+        return {STAFF}
+    chain_id = common.chain_id_of(caller)
+    if chain_id is not None and chain_id == account_id:
+        return {OWNER}
+    org = orgs.get_organization(account_id, tenant=common.tenant())
+    if chain_id is not None and org is not None and chain_id in org["stakeholders"]:
+        return {STAKEHOLDER}
+    raise NotFound("no such account", code="ACCOUNT_NOT_FOUND")
 
 
 def eligibility(account_id: str, today: date | None = None) -> dict[str, Any]:

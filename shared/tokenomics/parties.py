@@ -56,14 +56,20 @@ def resolve(ref: str) -> Party:
     row = user_by_profile(ref) or db.fetch_one(_USER_SQL + "fabric_user_id = %s", (ref,))
     if row is not None:
         return _on_chain_user(row)
+    tenant = get_settings().tenant
     cc = treasury_country(ref)
-    if cc is not None:
+    # A treasury or pool only by a name the chain has created: any other is refused here, like
+    # an unknown user, instead of being accepted and failing on chain.
+    if cc is not None and db.fetch_one(
+            "SELECT 1 FROM rm_treasuries WHERE tenant_id = %s AND treasury_id = %s",
+            (tenant, ref)):
         return Party(ref, AccountType.TREASURY, cc)
-    if is_system_account(ref):
+    if is_system_account(ref) and db.fetch_one(
+            "SELECT 1 FROM rm_accounts WHERE tenant_id = %s AND account_id = %s", (tenant, ref)):
         return Party(ref, AccountType.SYSTEM, None)
     org = db.fetch_one(
         "SELECT org_id, org_type, country, status FROM rm_organizations"
-        " WHERE tenant_id = %s AND org_id = %s", (get_settings().tenant, ref))
+        " WHERE tenant_id = %s AND org_id = %s", (tenant, ref))
     if org is not None and org["org_type"] in _ORG_TYPES:
         return Party(org["org_id"], _ORG_TYPES[org["org_type"]], org["country"], None, org["status"])
     raise NotFound("no such account", code="ACCOUNT_NOT_FOUND")

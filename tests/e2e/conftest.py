@@ -98,7 +98,8 @@ class LiveSystem:
 
 
 def start_gx_dev(database_url: str, home: Path) -> LiveSystem:
-    ports = {"http": free_port(), "events": free_port(), "broker": free_port()}
+    ports = {"http": free_port(), "events": free_port(), "broker": free_port(),
+             "metrics": free_port()}
     env = dict(os.environ)
     env.pop("GX_BROKER_URL", None)  # gx dev points functions at its own broker
     env.update(
@@ -110,6 +111,7 @@ def start_gx_dev(database_url: str, home: Path) -> LiveSystem:
             "GX_PORT": str(ports["http"]),
             "GX_EVENTS_PORT": str(ports["events"]),
             "GX_BROKER_PORT": str(ports["broker"]),
+            "GX_METRICS_PORT": str(ports["metrics"]),
             "GX_WORKERS": "2",
             "GX_THREADS": "4",
             "GX_DB_POOL_MAX": "4",  # several processes share the run's PostgreSQL

@@ -49,12 +49,18 @@ def test_wrong_method_is_405_with_allow(live_system: LiveSystem):
     assert json.loads(response.data)["code"] == "METHOD_NOT_ALLOWED"
 
 
-def test_metrics_aggregate_the_gunicorn_workers(live_system: LiveSystem):
+def test_metrics_aggregate_the_workers_on_their_own_port_only(live_system: LiveSystem):
     for _ in range(4):
         live_system.request("GET", "/api/v1/openapi.json")
-    metrics = live_system.request("GET", "/metrics")
+    from urllib3 import PoolManager
+
+    metrics = PoolManager(retries=False).request(
+        "GET", f"http://127.0.0.1:{live_system.ports['metrics']}/metrics")
     assert metrics.status == 200
     assert b'gx_http_requests_total{function="get_openapi"' in metrics.data
+    public = live_system.request("GET", "/metrics")
+    assert public.status == 404 and b"gx_http_requests_total" not in public.data
+    assert public.headers["traceparent"].startswith("00-")
 
 
 def test_broker_ingress_accepts_cloudevents_and_refuses_incomplete_ones(live_system: LiveSystem):

@@ -199,27 +199,39 @@ def test_queries_answer_in_the_chain_vocabulary() -> None:
                    approvals=[a, b], status="Executed")  # type: ignore[arg-type]
     anon = world.User(str(uuid.uuid4()), None, "USER")
     anon.headers = {}
-    got = anon.call("get_organization", "GET", f"/api/v1/organizations/{org}").get_json()
+    public = anon.call("get_organization", "GET", f"/api/v1/organizations/{org}").get_json()
+    # The public sees what the organization is, nothing of its money or members.
+    assert set(public["organization"]) == {"orgId", "orgName", "accountType", "status"}
+    got = c.call("get_organization", "GET", f"/api/v1/organizations/{org}").get_json()
     organization = got["organization"]
     assert organization["status"] == "Verified" and organization["balance"] == str(100 * GX)
     assert organization["rules"] == [{"amountThreshold": str(10 * GX), "requiredApprovers": 2,
                                       "approverGroup": [a.chain_id, b.chain_id]}]
     assert all(organization["endorsements"].values())
-    pending = anon.call("list_pending_transactions", "GET",
-                        f"/api/v1/organizations/{org}/transactions/pending").get_json()
+    pending = c.call("list_pending_transactions", "GET",
+                     f"/api/v1/organizations/{org}/transactions/pending").get_json()
     assert [(t["pendingTxId"], t["status"], t["approvalCount"])
             for t in pending["pendingTransactions"]] == [(tx, "Pending", 1)]
-    every = anon.call("list_org_transactions", "GET",
-                      f"/api/v1/organizations/{org}/transactions").get_json()
+    every = c.call("list_org_transactions", "GET",
+                   f"/api/v1/organizations/{org}/transactions").get_json()
     assert sorted(t["status"] for t in every["pendingTransactions"]) == ["Executed", "Pending"]
-    executed = anon.call("list_org_transactions", "GET",
-                         f"/api/v1/organizations/{org}/transactions?status=Executed").get_json()
+    executed = c.call("list_org_transactions", "GET",
+                      f"/api/v1/organizations/{org}/transactions?status=Executed").get_json()
     assert [t["status"] for t in executed["pendingTransactions"]] == ["Executed"]
-    problem(anon.call("list_org_transactions", "GET",
-                      f"/api/v1/organizations/{org}/transactions?status=EXECUTED"), 422)
-    one = anon.call("get_pending_transaction", "GET", f"/api/v1/transactions/{tx}").get_json()
+    problem(c.call("list_org_transactions", "GET",
+                   f"/api/v1/organizations/{org}/transactions?status=EXECUTED"), 422)
+    one = c.call("get_pending_transaction", "GET", f"/api/v1/transactions/{tx}").get_json()
     assert one["pendingTransaction"]["approvals"] == {a.chain_id: True}
     problem(anon.call("get_organization", "GET", "/api/v1/organizations/ORG_none"), 404)
+    # Its transfers are its members' business: no caller, 401; an outsider, as if none existed.
+    outsider = world.user()
+    for name, path in [("list_pending_transactions", f"/api/v1/organizations/{org}/transactions/pending"),
+                       ("list_org_transactions", f"/api/v1/organizations/{org}/transactions"),
+                       ("get_pending_transaction", f"/api/v1/transactions/{tx}")]:
+        problem(anon.call(name, "GET", path), 401)
+        problem(outsider.call(name, "GET", path), 404)
+    staff = world.user(role="ADMIN").call("get_pending_transaction", "GET", f"/api/v1/transactions/{tx}")
+    assert staff.get_json()["pendingTransaction"]["amount"] == str(50 * GX)
 
     balance = c.call("get_org_balance", "GET", f"/api/v1/organizations/{org}/balance")
     assert balance.get_json()["balance"]["balance"] == str(100 * GX)

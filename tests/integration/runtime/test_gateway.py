@@ -32,11 +32,27 @@ def test_health_and_ready_are_answered_by_the_gateway(client):
     assert ready.json["checks"]["database"] == {"status": "up"}
 
 
-def test_metrics_are_exposed_in_prometheus_text(client):
+def test_metrics_are_not_on_the_public_port(client):
     client.get("/api/v1/openapi.json")
     metrics = client.get("/metrics")
-    assert metrics.status_code == 200
-    assert b"gx_http_requests_total" in metrics.data
+    assert metrics.status_code == 404
+    assert b"gx_http_requests_total" not in metrics.data
+    assert metrics.headers["traceparent"].startswith("00-")
+
+
+def test_metrics_server_exposes_prometheus_text_on_its_own_port():
+    import socket
+    import urllib.request
+
+    from shared.observability import start_metrics_server
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert start_metrics_server(port, "127.0.0.1")
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as reply:
+        assert b"gx_http_requests_total" in reply.read()
+    assert not start_metrics_server(port, "127.0.0.1")  # taken: logged, never fatal
 
 
 def test_registered_route_reaches_its_function(client):

@@ -123,14 +123,55 @@ def test_roles_come_from_the_spec(role: str | None, status: int) -> None:
         assert resp.headers["Cache-Control"] == "no-store"
 
 
+ME, YOU = "0b4f3c1e-8f0a-4b53-9d5e-2f6f1f0c9a11", "5d0e9a7c-1b2d-4e3f-8a9b-0c1d2e3f4a5b"
+
+
 def test_owner_param_allows_self_and_admins_only() -> None:
     spec = SPEC.model_copy(update={"auth": "user", "owner_param": "id"})
-    ok = run(spec, "/api/v1/things/me/echo", json={"name": "a", "amount": 1}, headers=bearer("me"))
-    other = run(spec, "/api/v1/things/you/echo", json={"name": "a", "amount": 1}, headers=bearer("me"))
-    admin = run(
-        spec, "/api/v1/things/you/echo", json={"name": "a", "amount": 1}, headers=bearer("x", "ADMIN")
-    )
+    body = {"name": "a", "amount": 1}
+    ok = run(spec, f"/api/v1/things/{ME}/echo", json=body, headers=bearer(ME))
+    other = run(spec, f"/api/v1/things/{YOU}/echo", json=body, headers=bearer(ME))
+    admin = run(spec, f"/api/v1/things/{YOU}/echo", json=body, headers=bearer("x", "ADMIN"))
     assert (ok.status_code, other.status_code, admin.status_code) == (201, 403, 201)
+
+
+@pytest.mark.parametrize("spelling", ["urn:uuid:{}", "{{{}}}", "{{{}", "{}"])
+def test_owner_param_is_canonicalised_before_anything_reads_it(spelling: str) -> None:
+    spec = SPEC.model_copy(update={"auth": "user", "owner_param": "id"})
+    resp = run(spec, f"/api/v1/things/{spelling.format(ME.upper())}/echo",
+               json={"name": "a", "amount": 1}, headers=bearer(ME))
+    assert resp.status_code == 201
+    assert calls[-1].params["id"] == ME
+
+
+@pytest.mark.parametrize("raw", ["not-a-uuid", "%00", "x%00y", ME + "0"])
+def test_an_id_that_names_nothing_is_a_404(raw: str) -> None:
+    spec = SPEC.model_copy(update={"auth": "user", "owner_param": "id"})
+    resp = run(spec, f"/api/v1/things/{raw}/echo", json={"name": "a", "amount": 1},
+               headers=bearer("x", "ADMIN"))
+    assert resp.status_code == 404 and problem(resp)["code"] == "USER_NOT_FOUND"
+    assert not calls
+
+
+@pytest.mark.parametrize("text", [r"a\u0000b", r"\ud800", r"x\udfffy"])
+def test_unstorable_strings_are_refused_wherever_they_are(text: str) -> None:
+    raw = f'{{"name": "{text}", "amount": 1}}'
+    resp = run(SPEC, "/api/v1/things/7/echo", data=raw, content_type="application/json")
+    assert resp.status_code == 422 and problem(resp)["errors"][0]["field"] == "name"
+    nested = f'{{"name": "a", "amount": 1, "x": [{{"{text}": 1}}]}}'
+    resp = run(SPEC, "/api/v1/things/7/echo", data=nested, content_type="application/json")
+    assert resp.status_code == 422
+    resp = run(SPEC, "/api/v1/things/7/echo?q=a%00b", json={"name": "a", "amount": 1})
+    assert resp.status_code == 400 and problem(resp)["code"] == "INVALID_CHARACTERS"
+    assert not calls
+
+
+@pytest.mark.parametrize("depth", [33, 1000, 100_000])
+def test_deep_json_is_a_400_not_a_crash(depth: int) -> None:
+    raw = "[" * depth + "]" * depth
+    resp = run(SPEC, "/api/v1/things/7/echo", data=raw, content_type="application/json")
+    assert resp.status_code == 400 and problem(resp)["code"] == "JSON_TOO_DEEP"
+    assert not calls
 
 
 def test_refresh_token_is_not_an_access_token() -> None:
