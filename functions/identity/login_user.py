@@ -3,6 +3,7 @@ Issues tokens (holds the signing key)."""
 
 import functions_framework
 
+from shared.api import OWNER
 from shared.http import Call, Reply, endpoint
 from shared.identity import service
 from shared.identity.schemas import Profile, TokenReply
@@ -15,6 +16,7 @@ def login_user(call: Call) -> Reply:
         call.body.email, call.body.password,
         ip=call.client_ip, user_agent=call.request.headers.get("User-Agent"),
     )
+    call.grant(OWNER)  # the password proved who they are: their own profile comes back
     return TokenReply(
         access_token=tokens.access_token, refresh_token=tokens.refresh_token,
         expires_in=tokens.expires_in, user=Profile.from_row(tokens.profile),

@@ -3,6 +3,7 @@ refresh token is the credential). A rotated token presented again revokes its wh
 
 import functions_framework
 
+from shared.api import OWNER
 from shared.http import Call, Reply, endpoint
 from shared.identity import service
 from shared.identity.schemas import TokenReply
@@ -12,6 +13,7 @@ from shared.identity.schemas import TokenReply
 @endpoint
 def refresh_session(call: Call) -> Reply:
     tokens = service.refresh(call.body.refresh_token)
+    call.grant(OWNER)  # the refresh token is the credential of the profile it names
     return TokenReply(
         access_token=tokens.access_token, refresh_token=tokens.refresh_token,
         expires_in=tokens.expires_in,

@@ -3,6 +3,7 @@ counter, separate from login). Off-chain write; on-chain registration follows KY
 
 import functions_framework
 
+from shared.api import OWNER
 from shared.http import Call, Reply, endpoint
 from shared.identity import service
 from shared.identity.schemas import Profile, UserReply
@@ -12,4 +13,5 @@ from shared.identity.schemas import Profile, UserReply
 @endpoint
 def register_user(call: Call) -> Reply:
     row = service.register(call.body)
+    call.grant(OWNER)  # the profile just created is the caller's own
     return UserReply(user=Profile.from_row(row)), 201, {"Location": f"/api/v1/users/{row['profile_id']}"}

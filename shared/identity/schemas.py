@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from shared.api import ApiModel, PatchModel, ReplyModel
+from shared.api import OWNER, STAFF, ApiModel, PatchModel, ReplyModel, visible_to
 
 EMAIL = r"^[^\s@]+@[^\s@]+\.[^\s@]+$"
 PHONE = r"^\+?[1-9]\d{1,14}$"
@@ -89,22 +89,26 @@ class UserQuery(ApiModel):
     cursor: str | None = Field(None, max_length=200)
 
 
+#: A person's contact and identity data and on-chain id: theirs and staff's, nobody else's.
+Personal = visible_to(OWNER, STAFF)
+
+
 class Profile(ReplyModel):
     profile_id: str
-    email: str | None
     first_name: str
     last_name: str
-    phone_num: str | None
-    identity_num: str | None
-    date_of_birth: date | None
-    gender: str | None
     nationality_country_code: str | None
     role: str
     status: str
     onchain_status: str
-    fabric_user_id: str | None
     created_at: datetime
     updated_at: datetime
+    email: Annotated[str | None, Personal] = None
+    phone_num: Annotated[str | None, Personal] = None
+    identity_num: Annotated[str | None, Personal] = None
+    date_of_birth: Annotated[date | None, Personal] = None
+    gender: Annotated[str | None, Personal] = None
+    fabric_user_id: Annotated[str | None, Personal] = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Profile:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
-from shared.api import ApiModel, Qirat, QiratOut, ReplyModel
+from shared.api import PUBLIC, STAFF, ApiModel, Qirat, QiratOut, ReplyModel, visible_to
 
 
 class TransferIn(ApiModel):
@@ -32,7 +32,7 @@ class HistoryQuery(ApiModel):
 
 
 class FeeQuoteOut(ReplyModel):
-    amount: QiratOut
+    amount: Annotated[QiratOut, visible_to(PUBLIC)]  # the caller's own amount, echoed
     transaction_type: str
     scope: str
     fee_bps: int
@@ -82,7 +82,8 @@ class HistoryReply(ReplyModel):
 class TreasuryBalance(ReplyModel):
     country_code: str
     treasury_id: str
-    balance: str
+    #: A country's treasury is the public's business, like the supply and the pools.
+    balance: Annotated[str, visible_to(PUBLIC, STAFF)]
     status: str
     updated_at: str | None
 

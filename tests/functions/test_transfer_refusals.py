@@ -68,3 +68,11 @@ def test_an_id_spelt_in_a_form_postgresql_rejects_is_still_the_same_user(spellin
     off_chain = profile("APPROVED_PENDING_ONCHAIN", on_chain=False)
     resp = transfer(sender, spelling.format(off_chain))
     assert resp.status_code == 404 and resp.get_json()["code"] == "RECIPIENT_NOT_ON_CHAIN"
+
+
+@pytest.mark.parametrize("account", ["treasury_ZZ", "SYSTEM_NO_SUCH_POOL"])
+def test_a_treasury_or_pool_the_chain_never_created_is_refused_at_accept(account: str) -> None:
+    sender = profile("ACTIVE", on_chain=True)
+    resp = transfer(sender, account)
+    assert resp.status_code == 404 and resp.get_json()["code"] == "ACCOUNT_NOT_FOUND"
+    assert db.fetch_one("SELECT 1 FROM outbox_commands WHERE principal_id = %s", (sender,)) is None
