@@ -271,7 +271,7 @@ def test_freeze_genesis_trigger_and_velocity_tax_endpoints(
     live_system: LiveSystem, admin: Client
 ) -> None:
     a, a_profile = funded(live_system, admin, "gozie")
-    _, b_profile = onboard(live_system, admin, "halima")
+    b, b_profile = onboard(live_system, admin, "halima")
     a_id = a_profile["profileId"]
 
     # The manual genesis trigger shares the automatic path's request id: the same command back.
@@ -299,9 +299,13 @@ def test_freeze_genesis_trigger_and_velocity_tax_endpoints(
                what="unfrozen")
 
     account = a_profile["fabricUserId"]
-    check = Client(live_system).json("GET", f"/api/v1/velocity-tax/eligibility/{account}")
+    check = a.json("GET", f"/api/v1/velocity-tax/eligibility/{account}")  # the owner
     assert check["eligible"] is False and check["details"]["requiredDays"] == 360
     assert check["details"]["currentBalance"] == str(GENESIS)
+    # Nobody else learns an account's balance: no caller 401, another user 404.
+    anonymous = Client(live_system).call("GET", f"/api/v1/velocity-tax/eligibility/{account}")
+    assert anonymous.status == 401
+    assert b.call("GET", f"/api/v1/velocity-tax/eligibility/{account}").status == 404
     apply = admin.call("POST", "/api/v1/velocity-tax/apply", {"accountId": account},
                        headers={"Idempotency-Key": f"vtax-{uuid.uuid4()}"})
     assert apply.status == 409 and apply.json()["code"] == "NOT_ELIGIBLE"
