@@ -2,8 +2,9 @@
 
 JSON field names are camelCase (Python attributes snake_case); request models reject unknown
 fields, so a misspelt or unsupported field is a 422 and never silently ignored (gaps.md B21).
-Amounts are integer Qirat: accepted as a JSON integer or a string of digits, always answered as a
-string of digits, so no client ever rounds money through a float.
+Amounts are integer Qirat (`shared.domain.money`): accepted only as a JSON string of digits (a
+client that sends `10` meaning 10 GX is told how to write it, instead of moving 10 Qirat) and
+always answered as one, so no client ever rounds money through a float.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-MAX_QIRAT = 2**63 - 1
+from shared.domain import money
 
 
 def as_uuid(value: str) -> str | None:
@@ -63,36 +64,21 @@ class ReplyModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
-_MAX_DIGITS = len(str(MAX_QIRAT))
+def _amount(value: Any) -> int:
+    return money.parse(value, strings_only=True)
 
 
-def parse_digits(value: str, name: str = "amount") -> int:
-    """A string of ASCII digits as an int; longer than the maximum ever allowed is refused before
-    conversion (Python's own limit on long digit strings would otherwise answer)."""
-    if not value.isascii() or not value.isdigit():
-        raise ValueError(f"{name} must be a string of digits (integer Qirat)")
-    if len(value.lstrip("0")) > _MAX_DIGITS:
-        raise ValueError(f"{name} must be at most {MAX_QIRAT} Qirat")
-    return int(value)
+def _threshold(value: Any) -> int:
+    return money.parse(value, name="amountThreshold", allow_zero=True, strings_only=True)
 
 
-def _to_qirat(value: Any) -> Any:
-    if isinstance(value, bool):  # bool is an int in Python; never money
-        raise ValueError("amount must be an integer number of Qirat")
-    if isinstance(value, str):
-        return parse_digits(value)
-    if isinstance(value, int):
-        return value
-    raise ValueError("amount must be an integer number of Qirat (a string of digits or an integer)")
+_DIGITS = Field(json_schema_extra={"type": "string", "pattern": "^[0-9]+$"})
+_AS_DIGITS = PlainSerializer(money.to_wire, return_type=str)
 
-
-#: A positive amount of Qirat in a request or reply.
-Qirat = Annotated[
-    int,
-    BeforeValidator(_to_qirat),
-    Field(gt=0, le=MAX_QIRAT, json_schema_extra={"type": "string", "pattern": "^[0-9]+$"}),
-    PlainSerializer(str, return_type=str),
-]
+#: A positive amount of Qirat in a request: a string of digits only (`money.parse`).
+Qirat = Annotated[int, BeforeValidator(_amount), _DIGITS, _AS_DIGITS]
+#: An approval rule's threshold: 0 (every amount) is allowed.
+ThresholdQirat = Annotated[int, BeforeValidator(_threshold), _DIGITS, _AS_DIGITS]
 #: A balance or fee in Qirat (may be zero), always answered as a string.
 QiratOut = Annotated[int, PlainSerializer(str, return_type=str)]
 

@@ -13,9 +13,6 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-#: 1 GX = 1,000,000 Qirat (spec/rules.md §0; the chain's constant). Amounts are integers of Qirat.
-QIRAT_PER_COIN = 1_000_000
-
 Role = Literal["USER", "ADMIN", "SUPER_ADMIN", "PARTNER_API"]
 
 

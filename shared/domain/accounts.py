@@ -10,14 +10,10 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-from shared import config
+from shared.domain.money import MAX_QIRAT, QIRAT_PER_COIN
 
-#: 1 GX = 1,000,000 Qirat (rules.md §0; gaps D1 resolved to the chain's value). The one constant
-#: lives in shared.config (a plain module constant: importing it does no I/O).
-QIRAT_PER_COIN = config.QIRAT_PER_COIN
-
-#: Every on-chain amount is an unsigned 64-bit integer of Qirat.
-MAX_AMOUNT = 2**64 - 1
+#: No balance or amount may exceed the one maximum (`shared.domain.money`).
+MAX_AMOUNT = MAX_QIRAT
 
 USER_GENESIS_POOL = "SYSTEM_USER_GENESIS_POOL"
 LOAN_POOL = "SYSTEM_LOAN_POOL"

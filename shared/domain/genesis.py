@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-from shared.domain.accounts import QIRAT_PER_COIN
 from shared.domain.errors import INVALID_ARGUMENT, RuleViolation
+from shared.domain.money import QIRAT_PER_COIN
 
 
 @dataclass(frozen=True, slots=True)

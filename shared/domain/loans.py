@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from shared.domain.accounts import LOAN_POOL, QIRAT_PER_COIN
+from shared.domain import money
+from shared.domain.accounts import LOAN_POOL
 from shared.domain.errors import InvalidAmount, InvalidState, NotAuthorized, RuleViolation
+from shared.domain.money import QIRAT_PER_COIN
 from shared.domain.parameters import Params
 
 LOAN_POOL_ACCOUNT = LOAN_POOL
@@ -73,13 +75,10 @@ def limits_from(params: Params) -> LoanLimits:
 
 def parse_amount(raw: Any) -> int:
     """A chain argument of digits (or an int) as Qirat; anything else is rejected."""
-    if isinstance(raw, bool):
-        raise InvalidAmount("amount must be an integer of Qirat", reason="INVALID_AMOUNT")
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, str) and raw.isascii() and raw.isdigit():
-        return int(raw)
-    raise InvalidAmount("amount must be an integer of Qirat", reason="INVALID_AMOUNT")
+    try:
+        return money.parse(raw, allow_zero=True)
+    except money.AmountError as exc:
+        raise InvalidAmount(str(exc), reason="INVALID_AMOUNT") from None
 
 
 def check_trust(trust_score: int, limits: LoanLimits = DEFAULT_LIMITS) -> None:

@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
-from shared.domain.accounts import QIRAT_PER_COIN
 from shared.domain.errors import INVALID_ARGUMENT, NOT_FOUND, RuleViolation
+from shared.domain.money import QIRAT_PER_COIN
 
 #: The highest fee rate any fee parameter may take: 10 % (gaps.md A29).
 MAX_FEE_BPS = 1000

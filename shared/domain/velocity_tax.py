@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from shared.domain.accounts import QIRAT_PER_COIN, is_system_account
+from shared.domain.accounts import is_system_account
+from shared.domain.money import QIRAT_PER_COIN
 from shared.domain.parameters import Params
 
 #: (lower edge in Qirat, annual rate in bps), ascending; LECTURE-13's bands.

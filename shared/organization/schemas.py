@@ -4,42 +4,24 @@ carry the shared vocabulary (gaps.md B13)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, PlainSerializer
+from pydantic import Field
 
 from shared.api import (
-    MAX_QIRAT,
     STAFF,
     STAKEHOLDER,
     ApiModel,
     Qirat,
     QiratOut,
     ReplyModel,
-    parse_digits,
+    ThresholdQirat,
     visible_to,
 )
 from shared.domain.multisig import MAX_STAKEHOLDERS, OrgStatus, PendingTxStatus
 
 UserRef = Annotated[str, Field(min_length=1, max_length=128,
                                description="profile id or on-chain user id")]
-
-
-def _threshold(value: Any) -> Any:
-    # A threshold of 0 (every amount) is allowed, so the positive `Qirat` type does not fit.
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        # ValueError, not TypeError: pydantic reports only ValueError as a field error.
-        raise ValueError("amountThreshold must be an integer number of Qirat")  # noqa: TRY004
-    if isinstance(value, str):
-        return parse_digits(value, "amountThreshold")
-    return value
-
-
-ThresholdQirat = Annotated[
-    int, BeforeValidator(_threshold),
-    Field(ge=0, le=MAX_QIRAT, json_schema_extra={"type": "string", "pattern": "^[0-9]+$"}),
-    PlainSerializer(str, return_type=str),
-]
 
 
 class ProposeOrganizationIn(ApiModel):

@@ -13,8 +13,8 @@ from typing import Any
 
 from shared.api import OWNER, STAFF, STAKEHOLDER
 from shared.auth import Principal
-from shared.config import QIRAT_PER_COIN, get_settings
-from shared.domain import fees, velocity_tax
+from shared.config import get_settings
+from shared.domain import fees, money, velocity_tax
 from shared.domain.accounts import AccountType
 from shared.errors import Conflict, NotFound
 from shared.organization import common
@@ -85,8 +85,8 @@ def eligibility(account_id: str, today: date | None = None) -> dict[str, Any]:
             "daysRemaining": result.days_remaining,
             "currentBalance": str(balance),
             "minimumBalance": str(minimum),
-            "balanceInCoins": f"{balance / QIRAT_PER_COIN:.6f}",
-            "minimumInCoins": f"{minimum / QIRAT_PER_COIN:.6f}",
+            "balanceInCoins": money.in_coins(balance),
+            "minimumInCoins": money.in_coins(minimum),
             "velocityTaxPeriod": result.required_days,
             "rateBps": quote.rate_bps,
             "estimatedTax": str(quote.tax),

@@ -19,6 +19,7 @@ from pydantic.alias_generators import to_camel
 from shared.chain.catalogue import CommandDef, define
 from shared.chain.catalogue.tokenomics import AccountId, QiratAmount, Strict
 from shared.chain.port import ServiceIdentity
+from shared.domain import money
 
 CONTRACT = "OrganizationContract"
 SERVICE = "organization"
@@ -63,10 +64,13 @@ def _whole_number(value: Any) -> Any:
 
 
 WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+#: A threshold of Qirat (0 allowed), parsed like every amount.
+ThresholdAmount = Annotated[
+    int, BeforeValidator(lambda v: money.parse(v, name="amountThreshold", allow_zero=True))]
 
 
 class AuthRule(Payload):
-    amount_threshold: WholeNumber = Field(ge=0, le=2**63 - 1)  # Qirat; 0 = every amount
+    amount_threshold: ThresholdAmount  # Qirat; 0 = every amount
     required_approvers: WholeNumber = Field(ge=1, le=20)
     approver_group: list[Id] = Field(min_length=1, max_length=20)
 

@@ -23,21 +23,12 @@ from pydantic import (
 
 from shared.chain.catalogue import CommandDef, define
 from shared.chain.port import ServiceIdentity
-
-MAX_QIRAT = 2**64 - 1
+from shared.domain import money
 
 
 def _qirat(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        # pydantic reports ValueError as a field error; a TypeError would escape as a crash.
-        raise ValueError("amount must be an integer number of Qirat (a JSON integer or a string)")  # noqa: TRY004
-    text = str(value).strip()
-    if not text.isascii() or not text.isdigit():
-        raise ValueError("amount must be a whole number of Qirat, without sign or fraction")
-    number = int(text)
-    if not 0 < number <= MAX_QIRAT:
-        raise ValueError("amount must be greater than 0 and fit in 64 bits")
-    return number
+    # AmountError is a ValueError: pydantic reports it as a field error.
+    return money.parse(value)
 
 
 #: A positive integer of Qirat; accepted as int or digit string, serialised as a string.

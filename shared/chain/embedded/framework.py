@@ -71,6 +71,7 @@ from datetime import datetime
 from typing import Any, NoReturn, Protocol
 
 from shared.chain.port import ServiceIdentity
+from shared.domain import money
 from shared.domain.errors import INVALID_ARGUMENT, NOT_AUTHORIZED, RuleViolation
 
 SUPER_ADMINS: frozenset[ServiceIdentity] = frozenset({ServiceIdentity.SUPER_ADMIN})
@@ -231,13 +232,22 @@ _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 MAX_UINT64 = 2**64 - 1
 
 
-def arg_uint(value: str, name: str, *, positive: bool = False) -> int:
-    """An unsigned 64-bit integer written in decimal (amounts in Qirat, counts, ages)."""
+def arg_uint(value: str, name: str) -> int:
+    """An unsigned 64-bit integer written in decimal (counts, ages, rates)."""
     text = value.strip() if isinstance(value, str) else ""
     if not _UINT.match(text) or int(text) > MAX_UINT64:
         reject(INVALID_ARGUMENT, f"{name} must be a non-negative integer, got {value!r}")
-    number = int(text)
-    if positive and number == 0:
+    return int(text)
+
+
+def arg_amount(value: str, name: str = "amount") -> int:
+    """A positive amount of Qirat written in decimal, parsed like every amount (`money`)."""
+    text = value.strip() if isinstance(value, str) else value
+    try:
+        number = money.parse(text, name=name, allow_zero=True, strings_only=True)
+    except money.AmountError as exc:
+        reject(INVALID_ARGUMENT, str(exc))
+    if number == 0:
         reject("INVALID_AMOUNT", f"{name} must be greater than zero")
     return number
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.domain import loans
-from shared.domain.accounts import QIRAT_PER_COIN
+from shared.domain.money import QIRAT_PER_COIN
 from shared.domain.errors import InvalidAmount, InvalidState, NotAuthorized, RuleViolation
 from shared.domain.parameters import Params
 

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import events as contracts
+from shared.domain.money import MAX_QIRAT
 from shared.chain.port import ChainEvent
 from shared.events.catalogue import InvalidPayload, UnknownEvent, get_catalogue, snake
 from shared.events.cloudevent import (
@@ -107,7 +108,7 @@ def test_parse_refuses_what_cannot_be_projected() -> None:
 
 @settings(max_examples=50)
 @given(block=st.integers(0, 2**62), index=st.integers(0, 10_000),
-       amount=st.integers(1, 2**64 - 1), tx=st.text("0123456789abcdef", min_size=1, max_size=64))
+       amount=st.integers(1, MAX_QIRAT), tx=st.text("0123456789abcdef", min_size=1, max_size=64))
 def test_any_valid_transfer_round_trips(block: int, index: int, amount: int, tx: str) -> None:
     payload = {**TRANSFER, "amount": amount, "netReceived": amount}
     ce = from_chain(event(payload=payload, block=block, index=index, tx=tx), channel="c", chaincode="cc")

@@ -23,9 +23,9 @@ from shared.chain.embedded.framework import (
     ADMINS,
     ANYONE,
     Stub,
+    arg_amount,
     arg_hex64,
     arg_text,
-    arg_uint,
     chaincode,
     reject,
 )
@@ -78,7 +78,7 @@ def apply_for_loan(
 ) -> dict[str, Any]:
     ops.require_bootstrapped(stub)
     borrower = arg_text(borrower_id, "borrowerID", max_len=MAX_ID).strip()
-    value = arg_uint(amount, "amount", positive=True)
+    value = arg_amount(amount)
     collateral = arg_hex64(collateral_hash, "collateralHash")
     user = _require_active_borrower(stub, borrower)
     open_loans = loans.count_open(loan["status"] for loan in borrower_loans(stub, borrower))

@@ -31,9 +31,9 @@ from shared.chain.embedded.framework import (
     ADMINS,
     ANYONE,
     Stub,
+    arg_amount,
     arg_json,
     arg_text,
-    arg_uint,
     chaincode,
     reject,
 )
@@ -193,7 +193,7 @@ def initiate_multisig_tx(
 ) -> dict[str, Any]:
     org = require_org(stub, arg_text(org_id, "orgID", max_len=MAX_ID))
     recipient = arg_text(to_id, "toID", max_len=MAX_ID).strip()
-    value = arg_uint(amount, "amount", positive=True)
+    value = arg_amount(amount)
     note = arg_text(remark, "remark", max_len=500, allow_empty=True)
     initiator = _user_id(initiator_id, "initiatorID")
     ms.check_stakeholder(org["stakeholders"], initiator)

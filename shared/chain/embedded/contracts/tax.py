@@ -16,6 +16,7 @@ from shared.chain.embedded.framework import (
     ADMINS,
     ANYONE,
     Stub,
+    arg_amount,
     arg_text,
     arg_uint,
     chaincode,
@@ -118,7 +119,7 @@ def calculate_transfer_fee(
     stub: Stub, from_id: str, to_id: str, amount: str, tx_type_hint: str = ""
 ) -> dict[str, Any]:
     """What TransferWithFees would charge now (the same `fees.quote`)."""
-    value = arg_uint(amount, "amount", positive=True)
+    value = arg_amount(amount)
     sender = ops.require_account(stub, arg_text(from_id, "fromID", max_len=128))
     receiver = ops.require_account(stub, arg_text(to_id, "toID", max_len=128))
     quote = fees.quote(

@@ -17,6 +17,7 @@ from shared.chain.embedded.framework import (
     ANYONE,
     SUPER_ADMINS,
     Stub,
+    arg_amount,
     arg_country,
     arg_text,
     arg_uint,
@@ -126,7 +127,7 @@ def transfer_with_fees(
     ops.require_bootstrapped(stub)
     sender_id = arg_text(from_id, "fromID", max_len=128)
     receiver_id = arg_text(to_id, "toID", max_len=128)
-    value = arg_uint(amount, "amount", positive=True)
+    value = arg_amount(amount)
     note = arg_text(remark, "remark", max_len=500, allow_empty=True) or "User-initiated transfer"
     key = arg_text(idem_key, "idempotencyKey", max_len=200, allow_empty=True)
     if key:
@@ -170,7 +171,7 @@ def transfer_internal(
     ops.require_bootstrapped(stub)
     sender_id = arg_text(from_id, "fromID", max_len=128)
     receiver_id = arg_text(to_id, "toID", max_len=128)
-    value = arg_uint(amount, "amount", positive=True)
+    value = arg_amount(amount)
     kind = arg_text(transfer_type, "type", max_len=40).strip().upper()
     if kind not in INTERNAL_TYPES:
         reject(INVALID_ARGUMENT, f"type must be one of {', '.join(sorted(INTERNAL_TYPES))}")
