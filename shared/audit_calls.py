@@ -172,10 +172,12 @@ def _body_json(body: Any) -> dict[str, Any]:
 
 
 def _request_data(call: Any) -> Any:
-    """What the call asked for: its validated body, the names and types of uploaded files, or the
-    query of a body-less request."""
+    """What the call asked for: the fields its validated body set, the names and types of
+    uploaded files, or the query of a body-less request."""
+    if isinstance(call.body, BaseModel):
+        return call.body.model_dump(mode="json", by_alias=True, exclude_unset=True)
     if call.body is not None:
-        return _body_json(call.body) if isinstance(call.body, BaseModel) else call.body
+        return call.body
     request: flask.Request = call.request
     if request.files:
         return {"files": {name: {"filename": f.filename, "contentType": f.mimetype}

@@ -75,8 +75,10 @@ def kyc(conn: Conn, kyc_id: str | None) -> dict[str, Any] | None:
 
 
 def system(conn: Conn, _target: str | None) -> dict[str, Any] | None:
-    return _one(conn, "SELECT status, reason, changed_at, bootstrapped_at FROM rm_system_status"
-                      " WHERE tenant_id = %s", (_tenant(),))
+    """The chain's status as projected (all NULL before anything was projected)."""
+    return _one(conn, "SELECT s.status, s.reason, s.changed_at, s.bootstrapped_at"
+                      " FROM (SELECT 1) one LEFT JOIN rm_system_status s ON s.tenant_id = %s",
+                (_tenant(),))
 
 
 def countries(conn: Conn, _target: str | None) -> dict[str, Any] | None:
@@ -94,8 +96,11 @@ def parameter(conn: Conn, param_id: str | None) -> dict[str, Any] | None:
 
 
 def treasury(conn: Conn, country_code: str | None) -> dict[str, Any] | None:
-    return _one(conn, "SELECT treasury_id, status, activated_at FROM rm_treasuries"
-                      " WHERE tenant_id = %s AND country_code = %s", (_tenant(), country_code))
+    """A country's treasury (status NULL until its activation is projected)."""
+    return _one(conn, "SELECT c.country_code, t.treasury_id, t.status, t.activated_at"
+                      " FROM countries c LEFT JOIN rm_treasuries t"
+                      " ON t.tenant_id = %s AND t.country_code = c.country_code"
+                      " WHERE c.country_code = %s", (_tenant(), country_code))
 
 
 def wallet(conn: Conn, profile_id: str | None) -> dict[str, Any] | None:
@@ -162,7 +167,9 @@ def command(conn: Conn, command_id: str | None) -> dict[str, Any] | None:
 
 
 def outbox_hold(conn: Conn, _target: str | None) -> dict[str, Any] | None:
-    return _one(conn, "SELECT reason, held_by, held_at FROM outbox_hold", ())
+    """Whether submission is held (no row: it is not), by whom and why."""
+    return _one(conn, "SELECT h.reason IS NOT NULL AS held, h.reason, h.held_by, h.held_at"
+                      " FROM (SELECT 1) one LEFT JOIN outbox_hold h ON true", ())
 
 
 def dead_letter(conn: Conn, dead_letter_id: str | None) -> dict[str, Any] | None:
