@@ -75,11 +75,9 @@ class Trail:
         """Append the call's record on `conn` (the call's own transaction); its hash."""
         call, c = self.call, self.contract
         fields = (("commandId",) if call.spec.command else ()) + tuple(c.reply)
-        reply = _reply_json(response) if fields or _source(c.target)[0] == "reply" else {}
-        target_id = self.target_id
         kind, name = _source(c.target)
-        if kind == "reply":
-            target_id = _text(pick(reply, name))
+        reply = _reply_json(response) if fields or kind == "reply" else {}
+        target_id = _text(pick(reply, name)) if kind == "reply" else self.target_id
         principal: Principal = call.principal
         return audit.record(
             conn,
