@@ -27,6 +27,15 @@ def _load() -> tuple[FunctionSpec, ...]:
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
         raise ValueError(f"function names must be unique: {sorted(dupes)}")
+    # Every write a staff member can make is audited; its contract says what the record names.
+    unaudited = sorted(s.name for s in specs if s.audited and s.audit is None)
+    if unaudited:
+        raise ValueError(f"routes a staff member can write through need `audit=`: {unaudited}")
+    unknown = sorted(s.name for s in specs if s.audit and s.audit.target
+                     and s.audit.target.startswith("path:")
+                     and s.audit.target[5:] not in s.path_params)
+    if unknown:
+        raise ValueError(f"audit target names no path parameter of the route: {unknown}")
     routes = [(s.method, s.path) for s in specs if s.kind == "http"]
     clashes = {r for r in routes if routes.count(r) > 1}
     if clashes:

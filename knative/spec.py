@@ -55,6 +55,31 @@ class Delivery(BaseModel):
     backoff_delay_s: float = Field(0.5, gt=0, le=60)
 
 
+class AuditSpec(BaseModel):
+    """What the audit record of a staff member's successful call names (`shared.audit_calls`
+    writes it, one per call). Every non-GET route a staff member can call needs one; a GET route
+    is audited only when it declares one."""
+
+    model_config = ConfigDict(frozen=True)
+    target_type: str = Field(pattern=r"^[A-Z][A-Z_]*$", description="USER, KYC, LOAN, SYSTEM, ...")
+    target: str | None = Field(
+        None, pattern=r"^((path|body|reply|const):[A-Za-z0-9_*-]+|principal)$",
+        description="where the target id comes from: a path parameter, a JSON body field, a"
+        " reply field, a constant, or the caller; None for the whole system",
+    )
+    action: str | None = Field(
+        None, pattern=r"^[A-Z][A-Z0-9_]*$", description="the record's event type (default: the"
+        " function name upper-cased)",
+    )
+    before: str | None = Field(
+        None, description="'module:function' (conn, target id) -> the target's state before"
+    )
+    reply: tuple[str, ...] = Field(
+        (), description="reply fields kept in the record ('items[].commandId' maps a list);"
+        " commands always keep commandId",
+    )
+
+
 class FunctionSpec(BaseModel):
     """One deployable function: an HTTP endpoint, an event handler, or a scheduled job."""
 
@@ -80,6 +105,7 @@ class FunctionSpec(BaseModel):
     content_types: tuple[str, ...] = ("application/json",)
     max_body_bytes: int | None = None
     tags: tuple[str, ...] = ()
+    audit: AuditSpec | None = None
     # CloudEvent
     event_types: tuple[str, ...] = ()
     schedule: str | None = Field(None, description="cron for a PingSource that triggers this")
@@ -106,6 +132,13 @@ class FunctionSpec(BaseModel):
     @property
     def roles(self) -> frozenset[str]:
         return _ROLES[self.auth]
+
+    @property
+    def audited(self) -> bool:
+        """Whether a staff member's successful call writes an audit record: every non-GET route
+        that takes a caller, and a GET route that declares `audit`."""
+        return self.kind == "http" and self.auth != "public" and (
+            self.method != "GET" or self.audit is not None)
 
     @property
     def path_params(self) -> tuple[str, ...]:

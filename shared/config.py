@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     s3_secure: bool = False
     s3_region: str = "us-east-1"
     s3_bucket: str = "gx-kyc-documents"
+    audit_anchor_bucket: str = Field(
+        "gx-audit-anchors", description="S3 bucket of the audit chain's anchors (its own, so it"
+        " can be write-once: object lock or versioning)."
+    )
+    audit_anchor_prefix: str = Field(
+        "audit-chain", min_length=1, description="Key prefix of this database's anchors."
+    )
 
     # --- ledger ---------------------------------------------------------------------------
     ledger: Literal["embedded", "fabric"] = "embedded"

@@ -8,6 +8,8 @@ For every request, in this order:
     -> method (405 + Allow) -> body size (413) -> auth (401) and role/owner checks (403)
     -> rate limit (429) -> content type (415) -> JSON (400) -> body model (422)
     -> idempotency for commands (replay / 409 / 422) -> handler -> JSON reply
+    (a staff member's audited call writes its audit record on the handler's transaction:
+    `shared.audit_calls`)
 
 Every error leaves as `application/problem+json` (RFC 9457) with a stable `code`; unexpected
 exceptions become a generic 500 that names only the request id. Every reply gets the hardening
@@ -29,7 +31,7 @@ import flask
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from shared import api, auth, ratelimit
+from shared import api, audit_calls, auth, ratelimit
 from shared.auth import Principal
 from shared.config import get_settings
 from shared.errors import (
@@ -290,6 +292,8 @@ def _dispatch(
 
         system_guard.ensure_accepting(call.principal)
         reply = idempotency.run(call, handler)
+    elif audit_calls.applies(spec, call.principal):
+        reply = audit_calls.run(call, handler)  # the call and its audit record: one transaction
     else:
         reply = handler(call)
     extra.update(call.headers)

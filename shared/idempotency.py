@@ -132,6 +132,7 @@ def run(call: Any, handler: Callable[[Any], Any]) -> Any:
 
 def _execute(call: Any, handler: Callable[[Any], Any], *,
              record: tuple[tuple[str, str, str], str] | None) -> flask.Response:
+    from shared import audit_calls
     from shared.http import to_response
     from shared.outbox import announce_later, collect
 
@@ -141,10 +142,13 @@ def _execute(call: Any, handler: Callable[[Any], Any], *,
                 stored = _lookup(record[0])
                 if stored is not None:
                     raise _Stored(stored)
+            trail = audit_calls.begin(call, conn)  # a staff call's state before, for its record
             response = to_response(handler(call), default_status=call.spec.response_status,
                                    audiences=call.audiences)
             if not 200 <= response.status_code < 400:
                 raise _Refused(response)
+            if trail is not None:
+                trail.write(conn, response)
             if record is not None and not _store(conn, *record, call.request, response,
                                                  call.headers):
                 raise _KeyTaken

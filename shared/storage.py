@@ -1,4 +1,5 @@
-"""Object storage (S3 through the minio client): KYC documents.
+"""Object storage (S3 through the minio client): KYC documents, and the audit chain's anchors
+(a bucket of their own, `GX_AUDIT_ANCHOR_BUCKET`).
 
 A real S3 server in every run: MinIO or any S3 in production, the embedded SeaweedFS S3 in
 `make run` and the tests. The bucket is created on first use. Objects are addressed by opaque keys
@@ -58,8 +59,8 @@ def _ensure_bucket(bucket: str, pid: int) -> None:
                 raise
 
 
-def put(key: str, data: bytes, content_type: str) -> None:
-    bucket = get_settings().s3_bucket
+def put(key: str, data: bytes, content_type: str, *, bucket: str | None = None) -> None:
+    bucket = bucket or get_settings().s3_bucket
     try:
         _ensure_bucket(bucket, os.getpid())
         _client().put_object(bucket, key, io.BytesIO(data), len(data), content_type=content_type)
@@ -78,6 +79,31 @@ def get(key: str) -> bytes:
             response.release_conn()
     except (S3Error, HTTPError, OSError) as exc:
         raise StorageUnavailable("document storage unavailable, try again later") from exc
+
+
+def exists(key: str, *, bucket: str) -> bool:
+    try:
+        _client().stat_object(bucket, key)
+    except S3Error as exc:
+        if exc.code in ("NoSuchKey", "NoSuchBucket", "NoSuchObject", "ResourceNotFound"):
+            return False
+        raise StorageUnavailable("object storage unavailable, try again later") from exc
+    except (HTTPError, OSError) as exc:
+        raise StorageUnavailable("object storage unavailable, try again later") from exc
+    return True
+
+
+def list_keys(prefix: str, *, bucket: str) -> list[str]:
+    """Every key under `prefix`, in key order (none when the bucket does not exist yet)."""
+    try:
+        return [o.object_name for o in _client().list_objects(bucket, prefix=prefix,
+                                                              recursive=True) if o.object_name]
+    except S3Error as exc:
+        if exc.code == "NoSuchBucket":
+            return []
+        raise StorageUnavailable("object storage unavailable, try again later") from exc
+    except (HTTPError, OSError) as exc:
+        raise StorageUnavailable("object storage unavailable, try again later") from exc
 
 
 def presigned_url(key: str, *, ttl_s: int = 300) -> str:

@@ -103,6 +103,8 @@ def pytest_configure(config: pytest.Config) -> None:
             "GX_JWT_PUBLIC_KEY": public,
             "GX_TEST_BASE_DATABASE_URL": base,
             "GX_TEST_DATABASE_NAME": dbname,
+            # Anchors of this run's audit chain only, even on an S3 that other runs share.
+            "GX_AUDIT_ANCHOR_PREFIX": f"test-{RUN_ID}",
             **_s3(),
         }
     )

@@ -12,7 +12,5 @@ from shared.outbox import CommandAccepted
 @endpoint
 def approve_kyc(call: Call) -> Reply:
     notes = call.body.notes if call.body is not None else None
-    command, ids = kyc.approve(
-        call.params["kycId"], call.user, notes=notes, request_id=call.request_id
-    )
+    command, ids = kyc.approve(call.params["kycId"], call.user, notes=notes)
     return CommandAccepted.reply(command, **ids)

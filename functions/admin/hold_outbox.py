@@ -11,4 +11,4 @@ from shared.outbox import hold
 @functions_framework.http
 @endpoint
 def hold_outbox(call: Call) -> Reply:
-    return hold.hold(call.body, actor=call.user, request_id=call.request_id)
+    return hold.hold(call.body, actor=call.user)

@@ -14,4 +14,4 @@ from shared.outbox import admin
 @endpoint
 def list_dead_commands(call: Call) -> Reply:
     query = call.query(admin.DeadQuery)
-    return admin.list_dead_commands(actor=call.user, query=query, request_id=call.request_id)
+    return admin.list_dead_commands(actor=call.user, query=query)

@@ -11,5 +11,4 @@ from shared.outbox import hold
 @functions_framework.http
 @endpoint
 def release_outbox(call: Call) -> Reply:
-    return hold.release(actor=call.user, request_id=call.request_id,
-                        source=call.spec.service_name)
+    return hold.release(source=call.spec.service_name)

@@ -19,8 +19,6 @@ def replay_dead_letter(call: Call) -> Reply:
     return replay.replay(
         int(raw),
         actor_id=call.user.sub,
-        actor_role=call.user.role,
         # Resolved at send time: without a broker the replay answers 503 and changes nothing.
         send=lambda event: broker_sink().send(event),
-        request_id=call.request_id,
     )

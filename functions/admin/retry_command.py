@@ -14,7 +14,5 @@ from shared.outbox import admin
 @functions_framework.http
 @endpoint
 def retry_command(call: Call) -> Reply:
-    return admin.retry_command(
-        call.params["commandId"], actor=call.user, request_id=call.request_id,
-        source=call.spec.service_name,
-    )
+    return admin.retry_command(call.params["commandId"], actor=call.user,
+                               source=call.spec.service_name)

@@ -1,17 +1,19 @@
 """Admin functions (spec endpoints.md §2 paths, with its Required notes: validated bodies,
 super-admin only, audited)."""
 
-from knative.spec import FunctionSpec
+from knative.spec import AuditSpec, FunctionSpec
 
 S = "shared.admin.schemas"
+A = "shared.audit_state"
 ACCEPTED = "shared.outbox.reply:CommandAccepted"
 
 
-def _command(name: str, path: str, summary: str, model: str | None = None) -> FunctionSpec:
+def _command(name: str, path: str, summary: str, model: str | None = None, *,
+             audit: AuditSpec) -> FunctionSpec:
     return FunctionSpec(
         name=name, service="admin", kind="http", method="POST", path=path, summary=summary,
         auth="super_admin", command=True, request_model=f"{S}:{model}" if model else None,
-        response_model=ACCEPTED, response_status=202, tags=("admin",),
+        response_model=ACCEPTED, response_status=202, tags=("admin",), audit=audit,
     )
 
 
@@ -23,16 +25,30 @@ def _query(name: str, path: str, summary: str, model: str) -> FunctionSpec:
 
 
 FUNCTIONS = [
-    _command("bootstrap_system", "/api/v1/bootstrap", "Bootstrap the chain (once)"),
+    _command("bootstrap_system", "/api/v1/bootstrap", "Bootstrap the chain (once)",
+             audit=AuditSpec(action="SYSTEM_BOOTSTRAP_REQUESTED", target_type="SYSTEM",
+                             before=f"{A}:system")),
     _command("initialize_countries", "/api/v1/countries/initialize",
-             "Initialise per-country genesis quotas", "InitializeCountriesIn"),
+             "Initialise per-country genesis quotas", "InitializeCountriesIn",
+             audit=AuditSpec(action="COUNTRIES_INITIALIZE_REQUESTED", target_type="SYSTEM",
+                             before=f"{A}:countries")),
     _command("update_parameter", "/api/v1/parameters", "Change a system parameter",
-             "UpdateParameterIn"),
-    _command("pause_system", "/api/v1/system/pause", "Pause the system", "PauseIn"),
-    _command("resume_system", "/api/v1/system/resume", "Resume the system"),
-    _command("appoint_admin", "/api/v1/admins", "Appoint an administrator", "AppointAdminIn"),
+             "UpdateParameterIn",
+             audit=AuditSpec(action="PARAMETER_UPDATE_REQUESTED", target_type="PARAMETER",
+                             target="body:paramId", before=f"{A}:parameter")),
+    _command("pause_system", "/api/v1/system/pause", "Pause the system", "PauseIn",
+             audit=AuditSpec(action="SYSTEM_PAUSE_REQUESTED", target_type="SYSTEM",
+                             before=f"{A}:system")),
+    _command("resume_system", "/api/v1/system/resume", "Resume the system",
+             audit=AuditSpec(action="SYSTEM_RESUME_REQUESTED", target_type="SYSTEM",
+                             before=f"{A}:system")),
+    _command("appoint_admin", "/api/v1/admins", "Appoint an administrator", "AppointAdminIn",
+             audit=AuditSpec(action="ADMIN_APPOINTED", target_type="USER",
+                             target="body:newAdminId", before=f"{A}:profile")),
     _command("activate_treasury", "/api/v1/treasury/activate", "Activate a national treasury",
-             "ActivateTreasuryIn"),
+             "ActivateTreasuryIn",
+             audit=AuditSpec(action="TREASURY_ACTIVATION_REQUESTED", target_type="TREASURY",
+                             target="body:countryCode", before=f"{A}:treasury")),
     _query("get_system_status", "/api/v1/system/status", "System status", "SystemStatusReply"),
     _query("get_parameter", "/api/v1/parameters/{paramId}", "One system parameter",
            "ParameterReply"),

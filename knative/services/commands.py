@@ -1,6 +1,8 @@
 """Command status and the outbox's admin endpoints (dead commands, re-drive, hold)."""
 
-from knative.spec import FunctionSpec, RateLimitSpec
+from knative.spec import AuditSpec, FunctionSpec, RateLimitSpec
+
+A = "shared.audit_state"
 
 FUNCTIONS = [
     FunctionSpec(
@@ -27,6 +29,9 @@ FUNCTIONS = [
         response_model="shared.outbox.status:DeadCommandPage",
         tags=("admin", "commands"),
         scale={"min": 0, "max": 2},
+        # Audited although a read: the payloads name users and amounts.
+        audit=AuditSpec(action="DEAD_COMMANDS_LISTED", target_type="COMMAND", target="const:*",
+                        reply=("items[].commandId", "nextCursor")),
     ),
     FunctionSpec(
         name="retry_command",
@@ -40,6 +45,8 @@ FUNCTIONS = [
         response_status=202,
         tags=("admin", "commands"),
         scale={"min": 0, "max": 2},
+        audit=AuditSpec(action="COMMAND_REDRIVEN", target_type="COMMAND",
+                        target="path:commandId", before=f"{A}:command", reply=("commandId",)),
     ),
     FunctionSpec(
         name="get_outbox_hold",
@@ -65,6 +72,8 @@ FUNCTIONS = [
         response_model="shared.outbox.hold:OutboxHold",
         tags=("admin", "commands"),
         scale={"min": 0, "max": 2},
+        audit=AuditSpec(action="OUTBOX_HELD", target_type="OUTBOX", target="const:submission",
+                        before=f"{A}:outbox_hold", reply=("queued",)),
     ),
     FunctionSpec(
         name="release_outbox",
@@ -77,5 +86,7 @@ FUNCTIONS = [
         response_model="shared.outbox.hold:OutboxHold",
         tags=("admin", "commands"),
         scale={"min": 0, "max": 2},
+        audit=AuditSpec(action="OUTBOX_RELEASED", target_type="OUTBOX", target="const:submission",
+                        before=f"{A}:outbox_hold", reply=("queued",)),
     ),
 ]

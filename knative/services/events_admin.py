@@ -1,6 +1,6 @@
 """Admin operations on the event pipeline: the dead-letter list and replay."""
 
-from knative.spec import FunctionSpec
+from knative.spec import AuditSpec, FunctionSpec
 
 FUNCTIONS = [
     FunctionSpec(
@@ -25,5 +25,8 @@ FUNCTIONS = [
         auth="admin",
         tags=("admin", "events"),
         scale={"min": 0, "max": 2},
+        audit=AuditSpec(action="DEAD_LETTER_REPLAYED", target_type="DEAD_LETTER",
+                        target="path:deadLetterId", before="shared.audit_state:dead_letter",
+                        reply=("status",)),
     ),
 ]

@@ -1,8 +1,9 @@
 """Identity and KYC functions (spec endpoints.md §1, plus the admin KYC review of issue 6)."""
 
-from knative.spec import FunctionSpec, RateLimitSpec
+from knative.spec import AuditSpec, FunctionSpec, RateLimitSpec
 
 S = "shared.identity.schemas"
+A = "shared.audit_state"
 MiB = 1024 * 1024
 
 # rules.md §11: login and registration are limited per IP with separate counters (gaps B6), and
@@ -46,6 +47,8 @@ FUNCTIONS = [
         path="/api/v1/users/{id}", summary="Update a profile", auth="user", owner_param="id",
         request_model=f"{S}:ProfilePatch", response_model=f"{S}:ProfileReply",
         tags=("identity",),
+        audit=AuditSpec(action="PROFILE_UPDATED", target_type="USER", target="path:id",
+                        before=f"{A}:profile"),
     ),
     FunctionSpec(
         name="submit_kyc", service="identity", kind="http", method="POST",
@@ -55,6 +58,10 @@ FUNCTIONS = [
         content_types=("application/json", "multipart/form-data"),
         max_body_bytes=10 * MiB + 64 * 1024, tags=("identity",),
         resources={"memory_limit": "768Mi"},
+        audit=AuditSpec(action="KYC_SUBMITTED", target_type="USER", target="path:id",
+                        before=f"{A}:profile_and_kyc",
+                        reply=("kycRecord.kycId", "kycRecord.evidenceHash",
+                               "kycRecord.evidenceMime", "kycRecord.evidenceSize")),
     ),
     FunctionSpec(
         name="get_kyc_status", service="identity", kind="http", method="GET",
@@ -70,6 +77,8 @@ FUNCTIONS = [
         name="get_kyc_document", service="admin", kind="http", method="GET",
         path="/api/v1/admin/kyc/{kycId}/document", summary="Presigned link to a KYC document",
         auth="admin", response_model=f"{S}:DocumentLink", tags=("admin", "kyc"),
+        audit=AuditSpec(action="KYC_DOCUMENT_VIEWED", target_type="KYC", target="path:kycId",
+                        before=f"{A}:kyc"),
     ),
     FunctionSpec(
         name="approve_kyc", service="admin", kind="http", method="POST",
@@ -77,11 +86,15 @@ FUNCTIONS = [
         summary="Approve KYC; queues on-chain registration and genesis", auth="admin",
         command=True, request_model=f"{S}:KycApproveIn", response_status=202,
         tags=("admin", "kyc"),
+        audit=AuditSpec(action="KYC_APPROVED", target_type="KYC", target="path:kycId",
+                        before=f"{A}:kyc", reply=("fabricUserId", "profileId")),
     ),
     FunctionSpec(
         name="reject_kyc", service="admin", kind="http", method="POST",
         path="/api/v1/admin/kyc/{kycId}/reject", summary="Reject KYC with a reason",
         auth="admin", request_model=f"{S}:KycRejectIn", response_model=f"{S}:KycReply",
         tags=("admin", "kyc"),
+        audit=AuditSpec(action="KYC_REJECTED", target_type="KYC", target="path:kycId",
+                        before=f"{A}:kyc", reply=("kycRecord.status",)),
     ),
 ]

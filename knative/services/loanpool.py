@@ -1,8 +1,9 @@
 """Loan pool functions (spec endpoints.md §5 with its Required behaviour, plus repayment)."""
 
-from knative.spec import FunctionSpec, RateLimitSpec
+from knative.spec import AuditSpec, FunctionSpec, RateLimitSpec
 
 L = "shared.loanpool.schemas"
+LOAN = AuditSpec(target_type="LOAN", target="path:loanId", before="shared.audit_state:loan")
 ACCEPTED = "shared.outbox.reply:CommandAccepted"
 WRITES = RateLimitSpec(name="loanpool", limit=60, window_s=60, key="principal")
 
@@ -12,18 +13,19 @@ FUNCTIONS = [
         path="/api/v1/loans", summary="Apply for an interest-free loan", auth="user",
         command=True, request_model=f"{L}:ApplyForLoanIn", response_model=ACCEPTED,
         response_status=202, rate_limit=WRITES, tags=("loanpool",),
+        audit=AuditSpec(target_type="USER", target="principal"),  # the loan has no id yet
     ),
     FunctionSpec(
         name="approve_loan", service="loanpool", kind="http", method="POST",
         path="/api/v1/loans/{loanId}/approve", summary="Approve a loan (disburse from the pool)",
         auth="admin", command=True, response_model=ACCEPTED, response_status=202,
-        tags=("loanpool", "admin"),
+        tags=("loanpool", "admin"), audit=LOAN,
     ),
     FunctionSpec(
         name="repay_loan", service="loanpool", kind="http", method="POST",
         path="/api/v1/loans/{loanId}/repay", summary="Repay a loan in full (the borrower)",
         auth="user", command=True, response_model=ACCEPTED, response_status=202,
-        rate_limit=WRITES, tags=("loanpool",),
+        rate_limit=WRITES, tags=("loanpool",), audit=LOAN,
     ),
     FunctionSpec(
         name="get_loan", service="loanpool", kind="http", method="GET",

@@ -1,19 +1,23 @@
 """Organization functions (spec endpoints.md §4 with its Required behaviour): propose, endorse,
 activate, authorization rules, multisig transfers, and the organization's queries."""
 
-from knative.spec import FunctionSpec, RateLimitSpec
+from knative.spec import AuditSpec, FunctionSpec, RateLimitSpec
 
 O = "shared.organization.schemas"
 T = "shared.tokenomics.schemas"
 ACCEPTED = "shared.outbox.reply:CommandAccepted"
 WRITES = RateLimitSpec(name="organization", limit=120, window_s=60, key="principal")
+ORG = AuditSpec(target_type="ORGANIZATION", target="path:orgId",
+                before="shared.audit_state:organization")
 
 
-def _command(name: str, path: str, summary: str, request_model: str | None = None) -> FunctionSpec:
+def _command(name: str, path: str, summary: str, request_model: str | None = None, *,
+             audit: AuditSpec = ORG) -> FunctionSpec:
     return FunctionSpec(
         name=name, service="organization", kind="http", method="POST", path=path,
         summary=summary, auth="user", command=True, request_model=request_model,
         response_model=ACCEPTED, response_status=202, rate_limit=WRITES, tags=("organization",),
+        audit=audit,
     )
 
 
@@ -24,7 +28,8 @@ def _get(name: str, path: str, summary: str, model: str, **kw: object) -> Functi
 
 FUNCTIONS = [
     _command("propose_organization", "/api/v1/organizations", "Propose an organization",
-             f"{O}:ProposeOrganizationIn"),
+             f"{O}:ProposeOrganizationIn",
+             audit=AuditSpec(target_type="ORGANIZATION", target="reply:orgId")),
     _command("endorse_organization", "/api/v1/organizations/{orgId}/endorse",
              "Endorse an organization (stakeholders, once)"),
     _command("activate_organization", "/api/v1/organizations/{orgId}/activate",
@@ -34,7 +39,9 @@ FUNCTIONS = [
     _command("initiate_multisig_transaction", "/api/v1/organizations/{orgId}/transactions",
              "Open a multisig transfer (stakeholders)", f"{O}:InitiateTransactionIn"),
     _command("approve_multisig_transaction", "/api/v1/transactions/{pendingTxId}/approve",
-             "Approve a multisig transfer (approver-group members, once)"),
+             "Approve a multisig transfer (approver-group members, once)",
+             audit=AuditSpec(target_type="MULTISIG_TX", target="path:pendingTxId",
+                             before="shared.audit_state:multisig")),
     _get("get_organization", "/api/v1/organizations/{orgId}", "An organization",
          f"{O}:OrganizationReply"),
     _get("list_pending_transactions", "/api/v1/organizations/{orgId}/transactions/pending",

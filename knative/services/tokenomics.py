@@ -1,8 +1,9 @@
 """Tokenomics and tax functions (spec endpoints.md §3 and §7, with their Required behaviour)."""
 
-from knative.spec import FunctionSpec, RateLimitSpec
+from knative.spec import AuditSpec, FunctionSpec, RateLimitSpec
 
 T = "shared.tokenomics.schemas"
+A = "shared.audit_state"
 X = "shared.tax.schemas"
 ACCEPTED = "shared.outbox.reply:CommandAccepted"
 
@@ -20,12 +21,17 @@ FUNCTIONS = [
         auth="user", command=True, request_model=f"{T}:TransferIn", response_model=ACCEPTED,
         response_status=202, tags=("tokenomics",),
         rate_limit=RateLimitSpec(name="transfer", limit=120, window_s=60, key="principal"),
+        # The caller's own wallet is what the transfer debits.
+        audit=AuditSpec(target_type="WALLET", target="principal", before=f"{A}:wallet",
+                        reply=("quote",)),
     ),
     FunctionSpec(
         name="distribute_genesis", service="tokenomics", kind="http", method="POST",
         path="/api/v1/genesis", summary="Trigger a user's genesis distribution",
         auth="super_admin", command=True, request_model=f"{T}:GenesisIn",
         response_model=ACCEPTED, response_status=202, tags=("tokenomics", "admin"),
+        audit=AuditSpec(action="GENESIS_REQUESTED", target_type="USER", target="body:userId",
+                        before=f"{A}:genesis_user"),
     ),
     _get("get_balance", "/api/v1/wallets/{profileId}/balance", "Wallet balance",
          f"{T}:BalanceReply", auth="user", owner_param="profileId"),
@@ -41,12 +47,16 @@ FUNCTIONS = [
         path="/api/v1/wallets/{walletId}/freeze", summary="Freeze a wallet", auth="admin",
         command=True, request_model=f"{T}:FreezeIn", response_model=ACCEPTED,
         response_status=202, tags=("tokenomics", "admin"),
+        audit=AuditSpec(action="WALLET_FREEZE_REQUESTED", target_type="WALLET",
+                        target="path:walletId", before=f"{A}:wallet"),
     ),
     FunctionSpec(
         name="unfreeze_wallet", service="tokenomics", kind="http", method="POST",
         path="/api/v1/wallets/{walletId}/unfreeze", summary="Unfreeze a wallet", auth="admin",
         command=True, response_model=ACCEPTED, response_status=202,
         tags=("tokenomics", "admin"),
+        audit=AuditSpec(action="WALLET_UNFREEZE_REQUESTED", target_type="WALLET",
+                        target="path:walletId", before=f"{A}:wallet"),
     ),
     _get("list_pools", "/api/v1/tokenomics/pools", "System pools", f"{T}:PoolsReply"),
     _get("get_supply", "/api/v1/tokenomics/supply", "Supply statistics", f"{T}:SupplyReply"),
@@ -64,5 +74,7 @@ FUNCTIONS = [
         path="/api/v1/velocity-tax/apply", summary="Apply the velocity tax (rate from the chain)",
         auth="admin", command=True, request_model=f"{X}:ApplyVelocityTaxIn",
         response_model=ACCEPTED, response_status=202, tags=("tax", "admin"),
+        audit=AuditSpec(action="VELOCITY_TAX_REQUESTED", target_type="ACCOUNT",
+                        target="body:accountId", before=f"{A}:velocity_account"),
     ),
 ]

@@ -1,5 +1,6 @@
-"""Admin use cases: each command is validated, checked against the read models, audited and put
-in the outbox in one transaction; the chain makes the final decision.
+"""Admin use cases: each command is validated, checked against the read models and put in the
+outbox in one transaction; the chain makes the final decision. Each call's audit record is written
+on that transaction from its contract (`shared.audit_calls`).
 
 Request ids: one-time operations use business keys so they can never be queued twice
 (`bootstrap`, `init-countries:<codes digest>`, `activate-treasury:<CC>`); repeatable ones use the
@@ -12,7 +13,7 @@ import hashlib
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from shared import audit, db, pagination
+from shared import db, pagination
 from shared.admin.schemas import (
     ActivateTreasuryIn,
     AppointAdminIn,
@@ -32,20 +33,11 @@ from shared.unit_of_work import command_transaction
 SOURCE = "admin"
 
 
-def _queue(
-    admin: Principal, command_type: str, payload: dict[str, Any], *, request_id: str,
-    audit_type: str, target: tuple[str, str | None], before: Any = None,
-) -> Enqueued:
+def _queue(admin: Principal, command_type: str, payload: dict[str, Any], *,
+           request_id: str) -> Enqueued:
     with command_transaction(SOURCE) as conn:
-        command = enqueue(conn, Command(type=command_type, payload=payload, request_id=request_id,
-                                        principal_id=admin.sub, service=SOURCE))
-        if command.created:
-            audit.record(
-                conn, event_type=audit_type, actor_id=admin.sub, actor_role=admin.role,
-                target_type=target[0], target_id=target[1], before=before,
-                after={**payload, "commandId": command.id},
-            )
-    return command
+        return enqueue(conn, Command(type=command_type, payload=payload, request_id=request_id,
+                                     principal_id=admin.sub, service=SOURCE))
 
 
 def _tenant() -> str:
@@ -59,8 +51,7 @@ def bootstrap(admin: Principal) -> Enqueued:
     if status is not None and status["bootstrapped_at"] is not None:
         raise Conflict("the system is already bootstrapped", code="ALREADY_BOOTSTRAPPED")
     # One key for ever: a second bootstrap request returns the first command (gaps A26).
-    return _queue(admin, "BOOTSTRAP_SYSTEM", {}, request_id="bootstrap",
-                  audit_type="SYSTEM_BOOTSTRAP_REQUESTED", target=("SYSTEM", None))
+    return _queue(admin, "BOOTSTRAP_SYSTEM", {}, request_id="bootstrap")
 
 
 def countries_payload(body: InitializeCountriesIn | None) -> tuple[dict[str, Any], str]:
@@ -104,8 +95,7 @@ def _within_world(shares: dict[str, Decimal]) -> dict[str, Decimal]:
 
 def initialize_countries(admin: Principal, body: InitializeCountriesIn) -> Enqueued:
     payload, request_id = countries_payload(body)
-    return _queue(admin, "INITIALIZE_COUNTRY_DATA", payload, request_id=request_id,
-                  audit_type="COUNTRIES_INITIALIZE_REQUESTED", target=("SYSTEM", None))
+    return _queue(admin, "INITIALIZE_COUNTRY_DATA", payload, request_id=request_id)
 
 
 def update_parameter(admin: Principal, body: UpdateParameterIn, *, request_id: str) -> Enqueued:
@@ -118,20 +108,17 @@ def update_parameter(admin: Principal, body: UpdateParameterIn, *, request_id: s
             errors=[{"field": "newValue" if body.param_id in parameters.defaults() else "paramId",
                      "message": message, "type": "parameter"}],
         ) from None
-    before = get_parameter(body.param_id)
+    get_parameter(body.param_id)  # 404 for a parameter this tenant does not hold
     return _queue(admin, "UPDATE_SYSTEM_PARAMETER", {"paramId": body.param_id, "newValue": value},
-                  request_id=request_id, audit_type="PARAMETER_UPDATE_REQUESTED",
-                  target=("PARAMETER", body.param_id), before={"value": before["paramValue"]})
+                  request_id=request_id)
 
 
 def pause(admin: Principal, body: PauseIn, *, request_id: str) -> Enqueued:
-    return _queue(admin, "PAUSE_SYSTEM", {"reason": body.reason}, request_id=request_id,
-                  audit_type="SYSTEM_PAUSE_REQUESTED", target=("SYSTEM", None))
+    return _queue(admin, "PAUSE_SYSTEM", {"reason": body.reason}, request_id=request_id)
 
 
 def resume(admin: Principal, *, request_id: str) -> Enqueued:
-    return _queue(admin, "RESUME_SYSTEM", {}, request_id=request_id,
-                  audit_type="SYSTEM_RESUME_REQUESTED", target=("SYSTEM", None))
+    return _queue(admin, "RESUME_SYSTEM", {}, request_id=request_id)
 
 
 def appoint_admin(admin: Principal, body: AppointAdminIn, *, request_id: str) -> Enqueued:
@@ -153,22 +140,16 @@ def appoint_admin(admin: Principal, body: AppointAdminIn, *, request_id: str) ->
                            code="USER_NOT_ACTIVE")
         conn.execute("UPDATE user_profiles SET role = 'ADMIN' WHERE profile_id = %s",
                      (row["profile_id"],))
-        command = enqueue(conn, Command(
+        return enqueue(conn, Command(
             type="APPOINT_ADMIN", payload={"newAdminId": row["fabric_user_id"]},
             request_id=request_id, principal_id=admin.sub, service=SOURCE))
-        audit.record(conn, event_type="ADMIN_APPOINTED", actor_id=admin.sub,
-                     actor_role=admin.role, target_type="USER", target_id=str(row["profile_id"]),
-                     before={"role": row["role"]}, after={"role": "ADMIN", "commandId": command.id})
-    return command
 
 
 def activate_treasury(admin: Principal, body: ActivateTreasuryIn) -> Enqueued:
     if db.fetch_one("SELECT 1 FROM countries WHERE country_code = %s", (body.country_code,)) is None:
         raise NotFound("unknown country", code="COUNTRY_NOT_FOUND")
     return _queue(admin, "ACTIVATE_TREASURY", {"countryCode": body.country_code},
-                  request_id=f"activate-treasury:{body.country_code}",
-                  audit_type="TREASURY_ACTIVATION_REQUESTED",
-                  target=("TREASURY", f"treasury_{body.country_code}"))
+                  request_id=f"activate-treasury:{body.country_code}")
 
 
 # --- queries ---------------------------------------------------------------------------------

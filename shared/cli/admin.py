@@ -32,6 +32,14 @@ def read_password() -> str:
     return sys.stdin.readline().rstrip("\n")
 
 
+def _operator() -> str:
+    """The operator's login on this host, for the audit record."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in some containers
+        return "unknown"
+
+
 def run_create(args: argparse.Namespace) -> int:
     from shared.errors import GXError
     from shared.identity.service import create_account
@@ -40,6 +48,7 @@ def run_create(args: argparse.Namespace) -> int:
         row = create_account(
             email=args.email, password=read_password(), role=args.role,
             first_name=args.first_name, last_name=args.last_name,
+            provisioned_by=f"cli:{_operator()}",
         )
     except GXError as exc:
         print(f"error: {exc.message}", file=sys.stderr)

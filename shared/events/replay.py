@@ -7,7 +7,8 @@ Replay re-sends the stored CloudEvent to the broker so the subscribed projector 
    or the catalogue accepts it; otherwise 422 and nothing changes);
 2. the event is POSTed to the broker, retried until acknowledged (503 if it never is; the dead
    letter stays DEAD and can be replayed again);
-3. the row is marked REPLAYED and an audit record is written, in one transaction.
+3. the row is marked REPLAYED, in the transaction that also writes the call's audit record
+   (`shared.audit_calls`, from the function's contract).
 A dead letter never carries a processed-event row (see `shared.events.projector`), so the
 projector handles the replay as new, while an event that was in fact projected before (a broker
 dead letter whose last response was lost) is recognised as a duplicate and never applied twice.
@@ -22,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared import audit, db
+from shared import db
 from shared.errors import Conflict, NotFound, Unavailable, ValidationFailed
 from shared.events import deadletters
 from shared.events.catalogue import InvalidPayload, UnknownEvent, get_catalogue
@@ -122,9 +123,7 @@ def replay(
     dead_letter_id: int,
     *,
     actor_id: str,
-    actor_role: str,
     send: Callable[[CloudEvent], None],
-    request_id: str | None = None,
 ) -> dict[str, Any]:
     """Re-send one dead letter to the broker; the updated dead letter."""
     with db.connection() as conn:
@@ -146,18 +145,6 @@ def replay(
             raise Conflict(f"dead letter {dead_letter_id} was already replayed",
                            code="DEAD_LETTER_ALREADY_REPLAYED")
         deadletters.mark_replayed(conn, dead_letter_id, by=actor_id)
-        audit.record(
-            conn,
-            event_type="DEAD_LETTER_REPLAYED",
-            actor_id=actor_id,
-            actor_role=actor_role,
-            target_type="DEAD_LETTER",
-            target_id=str(dead_letter_id),
-            before={"status": "DEAD", "reason": row["reason"]},
-            after={"status": "REPLAYED"},
-            metadata={"eventId": row["event_id"], "eventType": row["event_type"],
-                      "source": row["source"], "requestId": request_id},
-        )
         updated = deadletters.get(conn, dead_letter_id)
     assert updated is not None
     return _json(updated)

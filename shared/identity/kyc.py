@@ -23,7 +23,7 @@ from typing import Any
 
 import psycopg
 
-from shared import audit, db, pagination, storage
+from shared import db, pagination, storage
 from shared.api import as_uuid
 from shared.auth import Principal
 from shared.db.errors import UniqueViolation
@@ -148,20 +148,15 @@ def get(kyc_id: str) -> dict[str, Any]:
     return row
 
 
-def document_link(kyc_id: str, admin: Principal, ttl_s: int = 300) -> tuple[str, dict[str, Any]]:
+def document_link(kyc_id: str, ttl_s: int = 300) -> tuple[str, dict[str, Any]]:
+    """A presigned link to the record's document (each view is audited by its contract)."""
     row = get(kyc_id)
     if row["document_object_key"] is None:
         raise NotFound("this KYC record has no stored document", code="KYC_NO_DOCUMENT")
-    url = storage.presigned_url(row["document_object_key"], ttl_s=ttl_s)
-    with db.transaction() as conn:
-        audit.record(conn, event_type="KYC_DOCUMENT_VIEWED", actor_id=admin.sub,
-                     actor_role=admin.role, target_type="KYC", target_id=kyc_id)
-    return url, row
+    return storage.presigned_url(row["document_object_key"], ttl_s=ttl_s), row
 
 
-def approve(
-    kyc_id: str, admin: Principal, *, notes: str | None, request_id: str
-) -> tuple[Enqueued, dict[str, Any]]:
+def approve(kyc_id: str, admin: Principal, *, notes: str | None) -> tuple[Enqueued, dict[str, Any]]:
     """Approve a pending KYC and queue the user's on-chain registration and genesis."""
     get(kyc_id)  # 404 for a malformed or unknown id before taking locks
     with command_transaction("identity") as conn:
@@ -216,14 +211,6 @@ def approve(
             principal_id=admin.sub,
             service="identity",
         ))
-        audit.record(
-            conn, event_type="KYC_APPROVED", actor_id=admin.sub, actor_role=admin.role,
-            target_type="KYC", target_id=kyc_id,
-            before={"kyc": "PENDING", "profile": profile["status"]},
-            after={"kyc": "APPROVED", "profile": "APPROVED_PENDING_ONCHAIN",
-                   "fabricUserId": fabric_id, "commandId": created.id},
-            metadata={"requestId": request_id, "notes": notes},
-        )
     return created, {"fabricUserId": fabric_id, "profileId": str(profile["profile_id"])}
 
 
@@ -264,11 +251,6 @@ def reject(kyc_id: str, admin: Principal, *, reason: str) -> dict[str, Any]:
             "UPDATE user_profiles SET status = 'DENIED', denial_reason = %s"
             " WHERE profile_id = %s AND status = 'PENDING_ADMIN_APPROVAL'",
             (reason, kyc["profile_id"]),
-        )
-        audit.record(
-            conn, event_type="KYC_REJECTED", actor_id=admin.sub, actor_role=admin.role,
-            target_type="KYC", target_id=kyc_id, before={"kyc": "PENDING"},
-            after={"kyc": "REJECTED", "profile": "DENIED"}, metadata={"reason": reason},
         )
     assert row is not None
     return row

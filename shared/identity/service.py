@@ -11,15 +11,17 @@ Invariants:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import psycopg
 
-from shared import auth, db
+from shared import audit, auth, db
 from shared.api import as_uuid
 from shared.config import get_settings
 from shared.db.errors import UniqueViolation
@@ -128,9 +130,11 @@ def update_profile(profile_id: str, patch: ProfilePatch) -> dict[str, Any]:
 
 def create_account(
     *, email: str, password: str, role: str, first_name: str, last_name: str,
-    conn: psycopg.Connection[Any] | None = None,
+    conn: psycopg.Connection[Any] | None = None, provisioned_by: str | None = None,
 ) -> dict[str, Any]:
-    """An operator-provisioned account (bootstrap admin, partner): ACTIVE at once, no KYC."""
+    """An operator-provisioned account (bootstrap admin, partner): ACTIVE at once, no KYC.
+    Audited on the same transaction (ACCOUNT_PROVISIONED), with `provisioned_by` as the actor:
+    an operator outside the API has no contract to do it."""
     problems = passwords.policy_problems(password)
     if problems:
         raise ValidationFailed("password does not meet the rules: needs " + ", ".join(problems))
@@ -141,14 +145,21 @@ def create_account(
     params = (get_settings().tenant, email, passwords.hash_password(password), first_name,
               last_name, role)
     try:
-        if conn is not None:
-            row = conn.execute(sql, params).fetchone()
-        else:
-            row = db.fetch_one(sql, params)
+        with db.transaction() if conn is None else _joined(conn) as tx:
+            row = tx.execute(sql, params).fetchone()
+            assert row is not None
+            audit.record(tx, event_type="ACCOUNT_PROVISIONED", actor_id=provisioned_by,
+                         actor_role="OPERATOR", target_type="USER",
+                         target_id=str(row["profile_id"]),
+                         after={"email": row["email"], "role": row["role"]})
     except UniqueViolation as exc:
         raise _unique_conflict(exc) from None
-    assert row is not None
     return dict(row)
+
+
+@contextlib.contextmanager
+def _joined(conn: psycopg.Connection[Any]) -> Iterator[psycopg.Connection[Any]]:
+    yield conn
 
 
 # --- login, refresh, logout -------------------------------------------------------------------

@@ -78,6 +78,16 @@ def collect() -> Iterator[list[str]]:
         _collector.reset(token)
 
 
+def announce_after_commit(command_ids: list[str]) -> bool:
+    """Hand committed-to-be command ids to the open `collect()` block, whose owner announces them
+    once its transaction has committed; False when no block is open (announce them yourself)."""
+    ids = _collector.get()
+    if ids is None:
+        return False
+    ids.extend(command_ids)
+    return True
+
+
 def _definition(command_type: str, catalogue: Mapping[str, CommandDef] | None) -> CommandDef:
     defs = catalogue if catalogue is not None else commands()
     try:

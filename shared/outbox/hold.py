@@ -4,7 +4,7 @@ For ledger maintenance or an incident (a chaincode upgrade, a peer being replace
 on-chain pause, users can still send commands; they wait in the outbox, in order, and nothing
 is lost or retried in vain. Releasing the hold wakes the submitter, which drains the backlog in
 batches. The claim query itself checks the hold (`claim._CLAIM`), so no worker can miss it.
-Both changes are audited (OUTBOX_HELD, OUTBOX_RELEASED).
+Both changes are audited (OUTBOX_HELD, OUTBOX_RELEASED) by their functions' contracts.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from typing import Any
 
 from pydantic import Field
 
-from shared import audit, db
+from shared import db
 from shared.api import ApiModel, ReplyModel
 from shared.auth import Principal
+from shared.outbox.enqueue import announce_after_commit
 from shared.outbox.reply import announce
 
 
@@ -41,7 +42,7 @@ def current() -> OutboxHold:
     return _reply(row)
 
 
-def hold(body: HoldIn, *, actor: Principal, request_id: str) -> OutboxHold:
+def hold(body: HoldIn, *, actor: Principal) -> OutboxHold:
     with db.transaction() as conn:
         row = conn.execute(
             "INSERT INTO outbox_hold (reason, held_by) VALUES (%s, %s)"
@@ -49,25 +50,19 @@ def hold(body: HoldIn, *, actor: Principal, request_id: str) -> OutboxHold:
             " RETURNING reason, held_by, held_at, (SELECT count(*) FROM outbox_queue) AS queued",
             (body.reason, actor.sub),
         ).fetchone()
-        audit.record(conn, event_type="OUTBOX_HELD", actor_id=actor.sub, actor_role=actor.role,
-                     target_type="OUTBOX", target_id="submission",
-                     after={"reason": body.reason}, metadata={"requestId": request_id})
     return _reply(row)
 
 
-def release(*, actor: Principal, request_id: str, source: str) -> OutboxHold:
+def release(*, source: str) -> OutboxHold:
     with db.transaction() as conn:
         gone = conn.execute("DELETE FROM outbox_hold RETURNING reason, held_by, held_at").fetchone()
         oldest = conn.execute(
             "SELECT command_id, (SELECT count(*) FROM outbox_queue) AS queued"
             " FROM outbox_queue ORDER BY seq LIMIT 1").fetchone()
-        if gone is not None:
-            audit.record(conn, event_type="OUTBOX_RELEASED", actor_id=actor.sub,
-                         actor_role=actor.role, target_type="OUTBOX", target_id="submission",
-                         before={"reason": gone["reason"], "heldBy": gone["held_by"]},
-                         metadata={"requestId": request_id})
-    if gone is not None and oldest is not None:
-        # Wake the submitter now rather than at the sweeper's next tick.
+    # Wake the submitter now rather than at the sweeper's next tick (once the release has
+    # committed, when it runs inside a request's unit).
+    if gone is not None and oldest is not None and not announce_after_commit(
+            [oldest["command_id"]]):
         announce([oldest["command_id"]], source=source)
     return OutboxHold(held=False, queued=oldest["queued"] if oldest else 0)
 

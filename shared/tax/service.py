@@ -98,13 +98,7 @@ def apply(admin: Principal, account_id: str, *, idempotency_key: str) -> Enqueue
     check = eligibility(account_id)
     if not check["eligible"]:
         raise Conflict(f"not eligible for velocity tax: {check['reason']}", code="NOT_ELIGIBLE")
-    from shared import audit
-
     with command_transaction("tax") as conn:
-        command = enqueue(conn, Command(type="APPLY_VELOCITY_TAX", payload={"accountId": account_id},
-                                        request_id=idempotency_key, principal_id=admin.sub,
-                                        service="tax"))
-        audit.record(conn, event_type="VELOCITY_TAX_REQUESTED", actor_id=admin.sub,
-                     actor_role=admin.role, target_type="ACCOUNT", target_id=account_id,
-                     after={"commandId": command.id, "estimate": check["details"]["estimatedTax"]})
-    return command
+        return enqueue(conn, Command(type="APPLY_VELOCITY_TAX", payload={"accountId": account_id},
+                                     request_id=idempotency_key, principal_id=admin.sub,
+                                     service="tax"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared import audit, db
+from shared import db
 from shared.api import as_uuid
 from shared.auth import Principal
 from shared.config import get_settings
@@ -112,16 +112,11 @@ def request_genesis(admin: Principal, body: GenesisIn) -> Enqueued:
     if row["fabric_user_id"] is None or row["status"] not in ("ACTIVE", "APPROVED_PENDING_ONCHAIN"):
         raise Conflict("the user is not registered on chain", code="USER_NOT_ON_CHAIN")
     with command_transaction(SOURCE) as conn:
-        command = enqueue(conn, Command(
+        return enqueue(conn, Command(
             type="DISTRIBUTE_GENESIS",
             payload={"userId": row["fabric_user_id"], "nationality": row["nationality_country_code"]},
             request_id=f"genesis:{row['profile_id']}", principal_id=admin.sub, service=SOURCE,
         ))
-        if command.created:
-            audit.record(conn, event_type="GENESIS_REQUESTED", actor_id=admin.sub,
-                         actor_role=admin.role, target_type="USER",
-                         target_id=str(row["profile_id"]), after={"commandId": command.id})
-    return command
 
 
 def set_frozen(
@@ -139,16 +134,9 @@ def set_frozen(
         assert body is not None
         payload["reason"] = body.reason
     with command_transaction(SOURCE) as conn:
-        command = enqueue(conn, Command(
+        return enqueue(conn, Command(
             type="FREEZE_WALLET" if freeze else "UNFREEZE_WALLET", payload=payload,
             request_id=idempotency_key, principal_id=admin.sub, service=SOURCE))
-        audit.record(
-            conn, event_type="WALLET_FREEZE_REQUESTED" if freeze else "WALLET_UNFREEZE_REQUESTED",
-            actor_id=admin.sub, actor_role=admin.role, target_type="WALLET", target_id=wallet_id,
-            before={"frozen": not freeze}, after={"frozen": freeze, "commandId": command.id,
-                                                  "reason": payload.get("reason")},
-        )
-    return command
 
 
 # --- queries ---------------------------------------------------------------------------------

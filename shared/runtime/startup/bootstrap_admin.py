@@ -26,5 +26,6 @@ def run(settings: Settings) -> str:
         create_account(
             email=settings.bootstrap_admin_email, password=settings.bootstrap_admin_password,
             role="SUPER_ADMIN", first_name="Bootstrap", last_name="Administrator", conn=conn,
+            provisioned_by="startup:bootstrap_admin",
         )
     return f"created SUPER_ADMIN {settings.bootstrap_admin_email}"

@@ -66,7 +66,7 @@ def connect(outbox_dsn: str) -> Callable[[], AbstractContextManager[Any]]:
     """Connections to the outbox database (what the Submitter's `connect` expects)."""
     with db.connection(outbox_dsn) as conn:
         # Each test starts with an empty outbox.
-        conn.execute("TRUNCATE outbox_queue, outbox_commands, idempotency_keys, audit_log")
+        conn.execute("TRUNCATE outbox_queue, outbox_commands, idempotency_keys")
     return lambda: db.connection(outbox_dsn)
 
 
