@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from shared.observability import get_logger
 from shared.outbox.claim import Lease, renew
@@ -47,7 +47,7 @@ class Heartbeat:
         self.renewals = 0
         self.lost: list[str] = []
 
-    def __enter__(self) -> Heartbeat:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -66,7 +66,7 @@ class Heartbeat:
             try:
                 with self._connect() as conn:
                     held = set(renew(conn, self._lease, self._ids))
-            except Exception:  # noqa: BLE001 - the next beat retries; the lease may run out
+            except Exception:  # the next beat retries; meanwhile the lease may run out
                 log.warning("outbox.lease_renewal_failed", owner=self._lease.owner,
                             count=len(self._ids), exc_info=True)
                 continue
