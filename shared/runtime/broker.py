@@ -11,7 +11,8 @@
 
 Matching is a Trigger filter: exact equality on `type`, one Trigger per type in
 `spec.event_types`. Delivery is at least once and unordered, as with Knative: a worker that dies
-mid-delivery leaves its row leased, and it becomes due again when the lease runs out. Retries
+mid-delivery leaves its row leased, and it becomes due again when the lease runs out (at once
+when it was the whole broker process that died: `gx dev` restarts it, and it redelivers). Retries
 follow Knative's delivery spec (`retry`, `backoffPolicy`, `backoffDelay`) and its retry rule
 (kncloudevents `checkRetry`: 404, 409, 429, 5xx and network errors are retried).
 """
