@@ -1,8 +1,10 @@
 """Fault injection (audit finding 5): kill -9 of each `gx dev` process under a transfer burst.
 
-A `gx dev` of its own (embedded ledger, its own database and ports) and ten funded users; then,
-for each process, a burst of 200 transfers during which that process gets SIGKILL at a seeded
-random point and is restarted (gunicorn forks a new worker, `gx dev` restarts a service):
+The run's end-to-end `gx dev` (embedded ledger, a database and ports of its own; one instance
+per run, because two at once came close to the shared PostgreSQL's connection limit) and ten
+funded users; then, for each process, a burst of 200 transfers during which that process gets
+SIGKILL at a seeded random point and is restarted (gunicorn forks a new worker, `gx dev`
+restarts a service); it is whole again when the next test starts:
 
 - http: one gunicorn worker of the public port; requests in flight fail and the clients retry
   with the same Idempotency-Key, as clients should;
@@ -24,14 +26,12 @@ import json
 import os
 import random
 import signal
-import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import psutil
@@ -43,7 +43,7 @@ from urllib3.exceptions import HTTPError
 
 from shared.chain.embedded.ledger import EmbeddedLedger
 from shared.domain.accounts import TOTAL_SUPPLY
-from tests.e2e.conftest import CLIENT_IP_HEADER, LiveSystem, start_gx_dev, stop_gx_dev
+from tests.e2e.conftest import CLIENT_IP_HEADER, LiveSystem
 from tests.e2e.test_vertical_slice import Client, admin_client, balance, eventually, funded
 from tests.integration.projector.harness import ledger_balances
 
@@ -66,25 +66,27 @@ class World:
     system: LiveSystem
     users: list[tuple[Client, dict[str, Any]]]
     ledger: EmbeddedLedger
+    conn: psycopg.Connection[dict[str, Any]]  # the test's one connection (main thread only)
 
-    def db(self) -> psycopg.Connection[dict[str, Any]]:
-        return psycopg.connect(self.system.database_url, autocommit=True, row_factory=dict_row)
+    def query(self, statement: str, params: Any = None) -> list[dict[str, Any]]:
+        return self.conn.execute(statement, params).fetchall()  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
-def world(e2e_database: Any) -> Iterator[World]:
-    system = start_gx_dev(e2e_database(), Path(tempfile.mkdtemp(prefix="gx-e2e-faults-")))
-    ledger = EmbeddedLedger(system.database_url, "ledger")
+def world(live_system: LiveSystem) -> Iterator[World]:
+    ledger = EmbeddedLedger(live_system.database_url, "ledger")
+    conn = psycopg.connect(live_system.database_url, autocommit=True, row_factory=dict_row)
     try:
-        admin = admin_client(system)
+        admin = admin_client(live_system)
         eventually(lambda: admin.json("GET", "/api/v1/system/status")["bootstrapped"],
                    what="the ledger bootstrap to be projected")
         with ThreadPoolExecutor(4) as pool:
-            users = list(pool.map(lambda i: funded(system, admin, f"fault{i}"), range(USERS)))
-        yield World(system, users, ledger)
+            users = list(pool.map(lambda i: funded(live_system, admin, f"fault{i}"),
+                                  range(USERS)))
+        yield World(live_system, users, ledger, conn)
     finally:
+        conn.close()
         ledger.close()
-        stop_gx_dev(system, signal.SIGTERM)
 
 
 # --- the processes -------------------------------------------------------------------------------
@@ -119,10 +121,8 @@ def workers(master: psutil.Process) -> list[psutil.Process]:
 
 def leases(world: World) -> dict[int, list[str]]:
     """pid -> the commands it holds live outbox leases on (owner is `<role>@<host>:<pid>`)."""
-    with world.db() as conn:
-        rows = conn.execute(
-            "SELECT lease_owner, command_id FROM outbox_queue"
-            " WHERE lease_owner IS NOT NULL AND lease_expires_at > now()").fetchall()
+    rows = world.query("SELECT lease_owner, command_id FROM outbox_queue"
+                       " WHERE lease_owner IS NOT NULL AND lease_expires_at > now()")
     held: dict[int, list[str]] = {}
     for r in rows:
         held.setdefault(int(r["lease_owner"].rsplit(":", 1)[1]), []).append(r["command_id"])
@@ -159,7 +159,7 @@ def kill(world: World, victim: str, rng: random.Random) -> tuple[Kill, Any]:
             if held:
                 break
             assert time.monotonic() < deadline, "no events worker held a lease during the burst"
-            time.sleep(0.002)
+            time.sleep(0.005)
         pids, group = [held[0]], False
 
         def replacement() -> psutil.Process | None:
@@ -242,12 +242,11 @@ class Burst:
 # --- the checks ----------------------------------------------------------------------------------
 
 def commands(world: World, ids: list[str]) -> list[dict[str, Any]]:
-    with world.db() as conn:
-        return conn.execute(
-            "SELECT id, status, tx_id, payload->>'idempotencyKey' AS key,"
-            " extract(epoch FROM created_at)::float8 AS created,"
-            " extract(epoch FROM finished_at)::float8 AS finished"
-            " FROM outbox_commands WHERE id = ANY(%s)", (ids,)).fetchall()
+    return world.query(
+        "SELECT id, status, tx_id, payload->>'idempotencyKey' AS key,"
+        " extract(epoch FROM created_at)::float8 AS created,"
+        " extract(epoch FROM finished_at)::float8 AS finished"
+        " FROM outbox_commands WHERE id = ANY(%s)", (ids,))
 
 
 def final(world: World, ids: list[str]) -> list[dict[str, Any]]:
@@ -267,16 +266,17 @@ def final(world: World, ids: list[str]) -> list[dict[str, Any]]:
 
 def ledger_transfers(world: World) -> dict[str, int]:
     """Idempotency key (the chain's last TransferWithFees argument) -> ledger transactions."""
-    with world.db() as conn:
-        rows = conn.execute(
-            "SELECT args->>5 AS key, count(*) AS n FROM ledger.transactions"
-            " WHERE function = 'TransferWithFees' GROUP BY 1").fetchall()
+    rows = world.query("SELECT args->>5 AS key, count(*) AS n FROM ledger.transactions"
+                       " WHERE function = 'TransferWithFees' GROUP BY 1")
     return {r["key"]: int(r["n"]) for r in rows}
 
 
+def dead_letters(world: World) -> int:
+    return int(world.query("SELECT count(*) AS n FROM event_dead_letters")[0]["n"])
+
+
 def projected(world: World) -> dict[str, int]:
-    with world.db() as conn:
-        rows = conn.execute("SELECT account_id, balance FROM rm_accounts").fetchall()
+    rows = world.query("SELECT account_id, balance FROM rm_accounts")
     return {r["account_id"]: int(r["balance"]) for r in rows}
 
 
@@ -288,6 +288,7 @@ def test_kill_9_under_a_transfer_burst_loses_nothing_and_settles_within_15_s(
     rng = random.Random(seed)
     burst = Burst(world, random.Random(f"{seed}:plan"))
     items = burst.plan()
+    dead_before = dead_letters(world)
     # The kill lands anywhere in the burst; the submitter while work is still coming in, so
     # there is a submission to kill it in.
     at = rng.randint(1, BURST * 3 // 4 if victim == "submitter" else BURST)
@@ -340,10 +341,9 @@ def test_kill_9_under_a_transfer_burst_loses_nothing_and_settles_within_15_s(
     for r in rows:
         assert on_ledger.get(r["key"], 0) == (1 if r["status"] == "CONFIRMED" else 0), r
     ours = {r["key"] for r in rows}
-    with world.db() as conn:
-        known = {x["key"] for x in conn.execute(
-            "SELECT payload->>'idempotencyKey' AS key FROM outbox_commands"
-            " WHERE command_type = 'TRANSFER_TOKENS'").fetchall()}
+    known = {x["key"] for x in world.query(
+        "SELECT payload->>'idempotencyKey' AS key FROM outbox_commands"
+        " WHERE command_type = 'TRANSFER_TOKENS'")}
     assert set(on_ledger) <= known, "a transfer on the ledger that no command asked for"
     assert all(on_ledger[key] == 1 for key in ours & set(on_ledger))
 
@@ -361,9 +361,7 @@ def test_kill_9_under_a_transfer_burst_loses_nothing_and_settles_within_15_s(
     assert sum(ledger_balances(world.ledger, list(rm)).values()) == TOTAL_SUPPLY
     for client, profile in world.users:  # and what clients read says the same
         assert balance(client, profile["profileId"]) == rm[profile["fabricUserId"]]
-    with world.db() as conn:
-        dead = conn.execute("SELECT count(*) AS n FROM event_dead_letters").fetchone()
-    assert dead is not None and dead["n"] == 0, "events were dead-lettered"
+    assert dead_letters(world) == dead_before, "events were dead-lettered"
 
 
 def test_the_tail_of_a_burst_accepted_while_the_broker_is_down_settles_within_15_s(
