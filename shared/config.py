@@ -61,7 +61,9 @@ class Settings(BaseSettings):
     outbox_backoff_base_s: float = Field(1.0, gt=0, description="First retry delay (doubles).")
     outbox_backoff_cap_s: float = Field(16.0, gt=0, description="Longest retry delay.")
     outbox_lease_s: float = Field(
-        300.0, ge=10, description="Claim lease; well above the worst ledger commit time."
+        10.0, ge=3, le=60,
+        description="Claim lease, renewed every third of it while a batch is being submitted; "
+        "a crashed worker's commands are claimable again at most this long after the crash.",
     )
     outbox_batch_size: int = Field(100, ge=1, le=1000, description="Commands per ledger batch.")
     outbox_sweep_budget_s: float = Field(

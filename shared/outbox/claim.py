@@ -4,7 +4,9 @@ A claim is one autocommit statement over the small `outbox_queue` table: it pick
 are the head of their aggregate (no earlier unfinished command of the same aggregate is queued,
 so one aggregate's commands go to the ledger one at a time, in accepted order), skips rows other
 claimers are locking, and stamps them with a lease (owner, token, expiry). Nothing else touches a
-leased row until its lease expires (a crashed worker) - then it is claimable again. Finalising
+leased row until its lease expires - then it is claimable again. Leases are short (seconds) and
+the claimer renews them while it is submitting (`shared.outbox.heartbeat`), so only a dead or
+stalled claimer lets one run out: its commands wait a lease, not minutes. Finalising
 deletes or updates the queue row only `WHERE lease_token = <ours>`, so a worker whose lease was
 taken over writes nothing (gaps.md C13/C14).
 """
@@ -195,6 +197,18 @@ def finalise(
                      "message": d.error_message} for d in retry]
             written += conn.execute(_RETRY, {"rows": Jsonb(rows), "token": token}).fetchall()
     return written
+
+
+def renew(conn: psycopg.Connection[Any], lease: Lease, command_ids: list[str]) -> list[str]:
+    """Push the expiry of our lease on `command_ids` to `lease.seconds` from now (autocommit);
+    the ids still ours. A row taken over after our lease ran out, or already finalised, is not
+    touched."""
+    rows = conn.execute(
+        "UPDATE outbox_queue SET lease_expires_at = now() + make_interval(secs => %s)"
+        " WHERE command_id = ANY(%s) AND lease_token = %s RETURNING command_id",
+        (lease.seconds, command_ids, lease.token),
+    ).fetchall()
+    return [r["command_id"] for r in rows]
 
 
 def release(conn: psycopg.Connection[Any], token: uuid.UUID, command_ids: list[str]) -> int:

@@ -89,14 +89,25 @@ def announce(command_ids: Iterable[str], *, source: str) -> int:
     return len(ids) if ok else 0
 
 
+#: How long the announcer retries what the broker did not take (it is down or restarting),
+#: waiting 0.25 s, then twice as long each time up to 2 s: a broker restart takes a second or two,
+#: and otherwise the last commands of a burst would wait for the sweeper's next tick.
+ANNOUNCE_RETRY_S = 30.0
+_RETRY_FIRST_S, _RETRY_MAX_S = 0.25, 2.0
+
+
 class _Announcer:
     """One background sender per process. Ids queued while it is sending, or within
     `ANNOUNCE_SPACING_S` of its last send, go out together in the next announcement, so under
     load a burst of accepted commands costs a few events, not one each (each event is a broker
-    write and a submitter wake-up)."""
+    write and a submitter wake-up). What the broker refuses is sent again with what is queued
+    meanwhile, for up to `retry_for_s`."""
 
-    def __init__(self, spacing_s: float = ANNOUNCE_SPACING_S) -> None:
+    def __init__(
+        self, spacing_s: float = ANNOUNCE_SPACING_S, retry_for_s: float = ANNOUNCE_RETRY_S
+    ) -> None:
         self.spacing_s = spacing_s
+        self.retry_for_s = retry_for_s
         self.pending: queue.SimpleQueue[tuple[str, list[str]]] = queue.SimpleQueue()
         self.thread = threading.Thread(target=self._run, name="gx-announce", daemon=True)
         self.thread.start()
@@ -106,11 +117,15 @@ class _Announcer:
 
     def _run(self) -> None:
         last_sent = -self.spacing_s
+        unsent: dict[str, list[str]] = {}  # refused by the broker, to be sent again
+        failing_since: float | None = None
+        delay = 0.0
         while True:
-            batches: dict[str, list[str]] = {}
-            source, ids = self.pending.get()
-            batches.setdefault(source, []).extend(ids)
-            time.sleep(max(0.0, last_sent + self.spacing_s - time.monotonic()))
+            batches, unsent = unsent, {}
+            if not batches:
+                source, ids = self.pending.get()
+                batches.setdefault(source, []).extend(ids)
+            time.sleep(max(0.0, last_sent + max(self.spacing_s, delay) - time.monotonic()))
             last_sent = time.monotonic()
             while sum(map(len, batches.values())) < ANNOUNCE_BATCH:
                 try:
@@ -120,7 +135,20 @@ class _Announcer:
                 batches.setdefault(source, []).extend(ids)
             for source, ids in batches.items():
                 for i in range(0, len(ids), ANNOUNCE_BATCH):
-                    announce(ids[i:i + ANNOUNCE_BATCH], source=source)
+                    chunk = ids[i:i + ANNOUNCE_BATCH]
+                    # Once the broker refused one, the rest wait for the next try too.
+                    if unsent or not announce(chunk, source=source):
+                        unsent.setdefault(source, []).extend(chunk)
+            if not unsent:
+                failing_since, delay = None, 0.0
+                continue
+            failing_since = failing_since if failing_since is not None else time.monotonic()
+            if time.monotonic() - failing_since > self.retry_for_s:
+                log.warning("outbox.announce_given_up", count=sum(map(len, unsent.values())),
+                            retried_s=round(time.monotonic() - failing_since, 1))
+                unsent, failing_since, delay = {}, None, 0.0  # the sweeper submits them
+                continue
+            delay = min(delay * 2 or _RETRY_FIRST_S, _RETRY_MAX_S)
 
 
 _announcers: dict[int, _Announcer] = {}
@@ -130,8 +158,9 @@ _announcers_lock = threading.Lock()
 def announce_later(command_ids: Iterable[str], *, source: str) -> None:
     """`announce` from this process's background sender, so the request does not wait for the
     broker (about 14 % of a command accept in the benchmark profile) and concurrent requests'
-    commands share announcements. Losing one in a crash only delays its commands until the
-    sweeper's next tick; nothing is lost."""
+    commands share announcements. One the broker refuses is retried for a while; losing one
+    (this process crashed, the broker stayed down) only delays its commands until the sweeper's
+    next tick or the next drain; nothing is lost."""
     ids = list(command_ids)
     if not ids:
         return

@@ -14,6 +14,7 @@ time budget ends or the queue is idle). Per batch:
    command's attempts, only stretch its backoff; a command that fails on a healthy ledger goes
    DEAD after the attempt limit;
 4. decisions are written in one transaction, only for rows whose lease is still ours.
+Steps 1-3 run under a heartbeat that renews the batch's short lease (`shared.outbox.heartbeat`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from shared.chain.port import (
 from shared.observability import get_logger
 from shared.outbox import metrics
 from shared.outbox.claim import Claimed, claim, finalise, new_lease, next_due_in_s
+from shared.outbox.heartbeat import Heartbeat
 from shared.outbox.policy import DEFAULT_POLICY, Decision, Policy, confirmed, decide
 
 log = get_logger(__name__)
@@ -137,14 +139,19 @@ class Submitter:
                 continue
             if not wait_for_due:
                 break
-            with self.connect() as conn:
-                wait = next_due_in_s(conn)
+            wait = self.next_due_s()
             remaining = deadline - time.monotonic()
             if wait is None or wait >= remaining:
                 break
             # Poll at least every second: a lease we wait on may be finalised early.
             time.sleep(max(0.05, min(wait, 1.0, remaining)))
         return stats
+
+    def next_due_s(self) -> float | None:
+        """Seconds until a queued command becomes claimable (0: now); None if none will
+        (empty or held queue)."""
+        with self.connect() as conn:
+            return next_due_in_s(conn)
 
     # --- one claim-submit-finalise round --------------------------------------------------------
 
@@ -165,7 +172,9 @@ class Submitter:
         if not claimed:
             return stats
         stats.claimed, stats.batches = len(claimed), 1
-        decisions = self.process(claimed)
+        # The lease is short: renewed while lookups and the ledger call run, however long.
+        with Heartbeat(self.connect, lease, [c.command_id for c in claimed]):
+            decisions = self.process(claimed)
         with self.connect() as conn:
             written = finalise(conn, lease.token, decisions)
         types = {c.command_id: c.command_type for c in claimed}

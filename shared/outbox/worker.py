@@ -4,7 +4,9 @@
   commands): submit what is due now, the announced commands among it, in batches. While one
   announcement's drain runs in this process, later announcements only ask it for one more round
   and return at once (a drain takes everything due, announced or not), so a steady stream of
-  announcements costs one drain, not one each.
+  announcements costs one drain, not one each. While commands are queued but leased elsewhere or
+  backing off, the drain waits for them (handing over to a fresh announcement every
+  FOLLOW_LIMIT_S), so a crashed worker's lease is taken over as soon as it runs out.
 - `sweep()`: a PingSource tick: refresh the queue gauges, purge expired idempotency keys, and
   drain everything due (retries after backoff, commands whose announcement was lost, leases of
   crashed workers) until the tick's budget ends or nothing is due within it.
@@ -57,22 +59,38 @@ def on_enqueued(
         while True:
             stats = submitter.submit_command(command_id)
             total.merge(stats)
-            if time.monotonic() - started > FOLLOW_LIMIT_S:
-                # Hand over instead of holding this delivery longer: a fresh announcement starts
-                # the next drain (the sweeper would, too, within a minute).
-                _draining.leave()
-                announce_later([command_id], source="submit_command")
+            elapsed = time.monotonic() - started
+            if elapsed > FOLLOW_LIMIT_S:
+                return _hand_over(command_id, total)
+            if stats.claimed or _draining.more():
+                continue  # a backlog, or announcements arrived meanwhile: another round
+            # Nothing claimable now. What becomes claimable soon (a crashed worker's lease running
+            # out, a retry's backoff ending) is waited for here: the crashed worker's delivery is
+            # redelivered to a live one and ends up in this loop, where the sweeper would see
+            # the command only at its next tick, up to a minute later.
+            wait = submitter.next_due_s()
+            if wait is None:  # the queue is empty or held
+                if _draining.again():
+                    continue
                 return total
-            if stats.claimed:
-                continue  # its budget ended while there was work: a backlog, keep going
-            if not _draining.again():
-                return total
+            if wait >= FOLLOW_LIMIT_S - elapsed:
+                return _hand_over(command_id, total)
+            time.sleep(min(max(wait, 0.1), 1.0))  # poll: a lease may also end early, finalised
     except BaseException:
         _draining.leave()
         raise
 
 
-#: How long one announcement's drain may keep following new announcements.
+def _hand_over(command_id: str, total: DrainStats) -> DrainStats:
+    """Stop following and announce again instead of holding this delivery longer: a fresh
+    delivery starts the next drain and the watch goes on while commands are queued."""
+    _draining.leave()
+    announce_later([command_id], source="submit_command")
+    return total
+
+
+#: How long one announcement's drain may keep following new announcements and waiting for
+#: leased or backing-off commands; below the broker's delivery timeout (30 s).
 FOLLOW_LIMIT_S = 20.0
 
 
@@ -94,6 +112,13 @@ class _Drain:
             self._running = True
             self._more = False
             return True
+
+    def more(self) -> bool:
+        """Whether an announcement came in since the last round (and forget it), still
+        draining either way."""
+        with self._lock:
+            more, self._more = self._more, False
+            return more
 
     def again(self) -> bool:
         """After a round: run another (an announcement came in), or stop draining."""

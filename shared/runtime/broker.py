@@ -11,7 +11,8 @@
 
 Matching is a Trigger filter: exact equality on `type`, one Trigger per type in
 `spec.event_types`. Delivery is at least once and unordered, as with Knative: a worker that dies
-mid-delivery leaves its row leased, and it becomes due again when the lease runs out. Retries
+mid-delivery leaves its row leased, and it becomes due again when the lease runs out (at once
+when it was the whole broker process that died: `gx dev` restarts it, and it redelivers). Retries
 follow Knative's delivery spec (`retry`, `backoffPolicy`, `backoffDelay`) and its retry rule
 (kncloudevents `checkRetry`: 404, 409, 429, 5xx and network errors are retried).
 """
@@ -488,6 +489,20 @@ class Broker:
             server.task_dispatcher.shutdown(timeout=max(0.1, deadline - time.monotonic()))
 
 
+def release_orphaned_leases(dsn: str | None = None) -> int:
+    """Make deliveries leased by a dead broker process due now; how many there were.
+
+    Only for the broker `gx dev` starts, the one broker of its database, and only at its start:
+    every lease then belongs to a predecessor that was killed mid-delivery. Waiting out those
+    leases (delivery timeout + 30 s) held back the events it was delivering, projections among
+    them, for a minute; redelivering them at once is what at-least-once allows."""
+    with db.connection(dsn) as conn:
+        return conn.execute(
+            "UPDATE broker_deliveries SET lease_token = NULL, due_at = now()"
+            " WHERE lease_token IS NOT NULL"
+        ).rowcount
+
+
 def _iso(t: datetime) -> str:
     return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
@@ -514,6 +529,7 @@ def main() -> int:
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per ingress request
     broker = from_settings()
+    orphaned = release_orphaned_leases()
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -521,7 +537,7 @@ def main() -> int:
     freeze_startup_heap()
     log.info(
         "broker.started", port=get_settings().broker_port, triggers=len(broker.triggers),
-        pingsources=len(broker.schedules),
+        pingsources=len(broker.schedules), redelivering=orphaned,
     )
     stop.wait()
     broker.stop()

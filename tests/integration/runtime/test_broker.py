@@ -222,6 +222,29 @@ def test_expired_lease_is_redelivered(events_url):
     assert _pending(event["id"]) == 0
 
 
+def test_a_restarted_dev_broker_redelivers_what_its_killed_predecessor_held(events_url):
+    """`gx dev`'s broker killed mid-delivery: its successor does not wait out the lease."""
+    t = unique_type("orphan")
+    broker = Broker(specs=[probe("rt_probe_alpha", t)], events_url=events_url, workers=0)
+    event = cloud_event(t)
+    from cloudevents.conversion import to_binary
+
+    from shared.runtime.broker import parse_event, release_orphaned_leases
+
+    headers, body = to_binary(event)
+    broker.accept(parse_event(headers, body))
+    with psycopg.connect(os.environ["GX_DATABASE_URL"], autocommit=True) as c:
+        c.execute(  # as the killed broker's worker left it, mid-delivery
+            "UPDATE broker_deliveries SET lease_token = gen_random_uuid(),"
+            " due_at = now() + interval '1 minute' WHERE event_id = %s", (event["id"],),
+        )
+    assert broker.deliver_one() is False
+    assert release_orphaned_leases() >= 1
+    assert broker.deliver_one() is True
+    assert [r["function"] for r in received(event["id"])] == ["rt_probe_alpha"]
+    assert _pending(event["id"]) == 0
+
+
 def test_pingsource_timer_delivers_ping_events_to_its_function_only(make_broker, events_url):
     # A clock two tenths of a second before a minute boundary, running at real speed.
     base = datetime(2026, 1, 1, 12, 0, 59, 800_000, tzinfo=UTC)

@@ -56,3 +56,50 @@ def test_a_command_after_a_quiet_spell_goes_at_once(sent) -> None:  # type: igno
     announcer.put("test", ["b"])
     _wait_for(sent, 2)
     assert sent[1][0] - put_at < 0.2
+
+
+def test_what_the_broker_refuses_is_sent_again_with_what_came_meanwhile(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    attempts: list[tuple[float, list[str]]] = []
+    broker_up = threading.Event()
+
+    def announce(ids: list[str], *, source: str) -> int:
+        attempts.append((time.monotonic(), list(ids)))
+        return len(ids) if broker_up.is_set() else 0  # down, then restarted
+
+    monkeypatch.setattr(reply, "announce", announce)
+    announcer = reply._Announcer(spacing_s=0.01)
+    announcer.put("test", ["a"])
+    _wait_for(attempts, 2)  # refused, and tried again
+    announcer.put("test", ["b"])
+    broker_up.set()
+    deadline = time.monotonic() + 5
+    while not (attempts and attempts[-1][1] == ["a", "b"]) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert attempts[-1][1] == ["a", "b"]  # the retry carried what was queued meanwhile
+    assert attempts[1][0] - attempts[0][0] >= 0.2  # backing off, not spinning
+    time.sleep(0.3)
+    assert attempts[-1][1] == ["a", "b"]  # taken: not sent again
+
+
+def test_refused_announcements_are_given_up_after_the_retry_window(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    attempts: list[list[str]] = []
+
+    def announce(ids: list[str], *, source: str) -> int:
+        attempts.append(list(ids))
+        return len(ids) if ids == ["later"] else 0
+
+    monkeypatch.setattr(reply, "announce", announce)
+    announcer = reply._Announcer(spacing_s=0.01, retry_for_s=0.5)
+    announcer.put("test", ["lost"])
+    time.sleep(1.5)  # the sweeper's job now
+    tried = len(attempts)
+    assert 2 <= tried <= 6 and all(a == ["lost"] for a in attempts)
+    announcer.put("test", ["later"])
+    deadline = time.monotonic() + 5
+    while attempts[-1] != ["later"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert attempts[-1] == ["later"] and len(attempts) == tried + 1
