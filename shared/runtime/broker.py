@@ -479,7 +479,10 @@ class Broker:
 
             # Close every socket from the server's own loop thread; its loop ends once none is
             # left (closing them from here would race its select()).
-            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+            try:
+                server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+            except OSError:
+                pass  # the trigger is already closed: the loop has ended, its sockets with it
         self._notify()
         deadline = time.monotonic() + timeout_s
         for thread in self._threads:
