@@ -88,11 +88,8 @@ def countries(conn: Conn, _target: str | None) -> dict[str, Any] | None:
 
 def parameter(conn: Conn, param_id: str | None) -> dict[str, Any] | None:
     """The value in force: the chain's, else the seeded default."""
-    return _one(conn, "SELECT sp.param_key, COALESCE(cp.param_value, sp.param_value) AS value,"
-                      " CASE WHEN cp.param_key IS NULL THEN sp.source ELSE 'chain' END AS source"
-                      " FROM system_parameters sp LEFT JOIN rm_chain_parameters cp"
-                      " ON cp.tenant_id = sp.tenant_id AND cp.param_key = sp.param_key"
-                      " WHERE sp.tenant_id = %s AND sp.param_key = %s", (_tenant(), param_id))
+    return _one(conn, "SELECT param_key, param_value AS value, source FROM system_parameters"
+                      " WHERE tenant_id = %s AND param_key = %s", (_tenant(), param_id))
 
 
 def treasury(conn: Conn, country_code: str | None) -> dict[str, Any] | None:

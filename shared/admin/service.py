@@ -179,28 +179,23 @@ def _parameter_json(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-# The chain's value wins over the seeded default: the seed only describes what the chain
-# started with; `rm_chain_parameters` is what the chain says now.
+# One table: a row is the seeded default until the chain sets the parameter (source 'chain').
 _PARAMETERS = (
-    "SELECT sp.param_key, COALESCE(cp.param_value, sp.param_value) AS param_value,"
-    " sp.description, sp.value_type,"
-    " CASE WHEN cp.param_key IS NULL THEN sp.source ELSE 'chain' END AS source,"
-    " COALESCE(cp.updated_at, sp.updated_at) AS updated_at"
-    " FROM system_parameters sp LEFT JOIN rm_chain_parameters cp"
-    " ON cp.tenant_id = sp.tenant_id AND cp.param_key = sp.param_key"
-    " WHERE sp.tenant_id = %s"
+    "SELECT param_key, param_value, description, value_type, source,"
+    " COALESCE(chain_updated_at, updated_at) AS updated_at"
+    " FROM system_parameters WHERE tenant_id = %s"
 )
 
 
 def get_parameter(param_id: str) -> dict[str, Any]:
-    row = db.fetch_one(_PARAMETERS + " AND sp.param_key = %s", (_tenant(), param_id))
+    row = db.fetch_one(_PARAMETERS + " AND param_key = %s", (_tenant(), param_id))
     if row is None:
         raise NotFound(f"unknown parameter {param_id!r}", code="PARAMETER_NOT_FOUND")
     return _parameter_json(row)
 
 
 def list_parameters() -> list[dict[str, Any]]:
-    return [_parameter_json(r) for r in db.fetch_all(_PARAMETERS + " ORDER BY sp.param_key",
+    return [_parameter_json(r) for r in db.fetch_all(_PARAMETERS + " ORDER BY param_key",
                                                       (_tenant(),))]
 
 

@@ -3,7 +3,7 @@ and relationships. Every state write is position-guarded (see `guarded`).
 
 Off-chain rows owned by other services are updated here only where the spec makes the chain
 their source: `user_profiles` (on-chain status, registration time; the APPROVED_PENDING_ONCHAIN
--> ACTIVE step, gaps.md B9) and `system_parameters` (values mirrored with `source = 'chain'`
+-> ACTIVE step, gaps.md B9) and `system_parameters` (the chain's values, `source = 'chain'`
 and the block they came from, never replaced by an older block).
 """
 
@@ -130,30 +130,27 @@ def get_system_status(*, tenant: str = "default") -> dict[str, Any]:
 def parameter(
     conn: Conn, record: ChainRecord, *, key: str, value: str, tenant: str = "default"
 ) -> None:
-    """Mirror a chain parameter: the newest chain position wins in `rm_chain_parameters`, and
-    `system_parameters` (read by the services) follows it."""
-    guarded.upsert(
-        conn, "rm_chain_parameters", record,
-        keys={"tenant_id": tenant, "param_key": key},
-        state={"param_value": value, "updated_at": record.time},
-        block_col="block_number", index_col="tx_index",
-    )
+    """The chain set a parameter: its value replaces the seeded default, or an older chain value
+    (by chain position), in the one parameter table."""
     conn.execute(
-        "INSERT INTO system_parameters (tenant_id, param_key, param_value, source, updated_in_block)"
-        " SELECT tenant_id, param_key, param_value, 'chain', block_number FROM rm_chain_parameters"
-        "  WHERE tenant_id = %s AND param_key = %s"
+        "INSERT INTO system_parameters AS sp (tenant_id, param_key, param_value, source,"
+        "  updated_in_block, chain_tx_index, chain_updated_at)"
+        " VALUES (%s, %s, %s, 'chain', %s, %s, %s)"
         " ON CONFLICT (tenant_id, param_key) DO UPDATE SET param_value = EXCLUDED.param_value,"
-        "  source = 'chain', updated_in_block = EXCLUDED.updated_in_block"
-        " WHERE system_parameters.param_value IS DISTINCT FROM EXCLUDED.param_value"
-        "    OR system_parameters.source <> 'chain'"
-        "    OR system_parameters.updated_in_block IS DISTINCT FROM EXCLUDED.updated_in_block",
-        (tenant, key),
+        "  source = 'chain', updated_in_block = EXCLUDED.updated_in_block,"
+        "  chain_tx_index = EXCLUDED.chain_tx_index, chain_updated_at = EXCLUDED.chain_updated_at"
+        " WHERE sp.source <> 'chain'"
+        "    OR (sp.updated_in_block, sp.chain_tx_index)"
+        "       < (EXCLUDED.updated_in_block, EXCLUDED.chain_tx_index)",
+        (tenant, key, value, record.block_number, record.tx_index, record.time),
     )
 
 
 def get_chain_parameters(*, tenant: str = "default") -> dict[str, str]:
+    """The parameters the chain has set (the rest are at their catalogue defaults)."""
     rows = db.fetch_all(
-        "SELECT param_key, param_value FROM rm_chain_parameters WHERE tenant_id = %s ORDER BY 1",
+        "SELECT param_key, param_value FROM system_parameters"
+        " WHERE tenant_id = %s AND source = 'chain' ORDER BY 1",
         (tenant,),
     )
     return {r["param_key"]: r["param_value"] for r in rows}

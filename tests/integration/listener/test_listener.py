@@ -175,8 +175,8 @@ def test_an_invalid_event_is_dead_lettered_with_its_reason_and_the_stream_goes_o
         # Later events were still published and projected.
         assert listener.checkpoint() == events[-1].position
         assert sink.received == len(events) - 1
-        assert db.fetch_one("SELECT param_value FROM rm_chain_parameters"
-                            " WHERE param_key = 'votingPeriodDays'")["param_value"] == "21"
+        assert db.fetch_one("SELECT param_value FROM system_parameters WHERE source = 'chain'"
+                            " AND param_key = 'votingPeriodDays'")["param_value"] == "21"
         assert projection_state.status()["lag"] == 0
 
         # Admin: the dead letter is listed, and replayed through the broker once the (real)

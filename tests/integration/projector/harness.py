@@ -310,10 +310,15 @@ class ProjectorSink:
 _VOLATILE = {"entry_id", "updated_at", "processed_at", "projected_at"}
 READ_MODELS = (
     "rm_accounts", "rm_account_entries", "rm_chain_users", "rm_system_status",
-    "rm_chain_parameters", "rm_treasuries", "rm_country_stats", "rm_genesis_distributions",
+    "system_parameters", "rm_treasuries", "rm_country_stats", "rm_genesis_distributions",
     "rm_treasury_allocations", "rm_chain_admins", "rm_organizations", "rm_multisig_transactions",
     "rm_multisig_approvals", "rm_loans", "rm_proposals", "rm_proposal_votes", "rm_relationships",
 )
+
+
+#: The parameter table also holds the seeded defaults: what the events decide is the chain's rows.
+_CHAIN_PARAMETERS = ("SELECT tenant_id, param_key, param_value, updated_in_block, chain_tx_index,"
+                     " chain_updated_at FROM {} WHERE source = 'chain'")
 
 
 def snapshot(dsn: str) -> dict[str, list[str]]:
@@ -321,7 +326,8 @@ def snapshot(dsn: str) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     with psycopg.connect(dsn, row_factory=psycopg.rows.dict_row) as conn:
         for table in READ_MODELS:
-            rows = conn.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier(table))).fetchall()
+            query = sql.SQL(_CHAIN_PARAMETERS if table == "system_parameters" else "SELECT * FROM {}")
+            rows = conn.execute(query.format(sql.Identifier(table))).fetchall()
             out[table] = sorted(
                 json.dumps({k: v for k, v in r.items() if k not in _VOLATILE}, sort_keys=True, default=str)
                 for r in rows
