@@ -448,12 +448,15 @@ def dumps(payload: Any, audiences: frozenset[str] = frozenset({api.PUBLIC})) -> 
     if isinstance(payload, BaseModel):
         hidden = api.hidden_fields(type(payload), audiences)
         return payload.model_dump_json(by_alias=True, exclude=hidden).encode()
-    return json.dumps(payload, separators=(",", ":"), default=_default).encode()
+    # A plain reply may hold reply models too: they are rendered for the same audiences.
+    default = functools.partial(_default, audiences=audiences)
+    return json.dumps(payload, separators=(",", ":"), default=default).encode()
 
 
-def _default(value: Any) -> Any:
+def _default(value: Any, audiences: frozenset[str] = frozenset({api.PUBLIC})) -> Any:
     if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", by_alias=True)
+        hidden = api.hidden_fields(type(value), audiences)
+        return value.model_dump(mode="json", by_alias=True, exclude=hidden)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")

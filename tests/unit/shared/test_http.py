@@ -193,3 +193,17 @@ def test_rate_limit_answers_429_with_retry_after() -> None:
     assert [r.status_code for r in statuses] == [201, 201, 429]
     assert statuses[0].headers["RateLimit-Remaining"] == "1"
     assert int(statuses[2].headers["Retry-After"]) >= 1
+
+
+def test_reply_models_inside_a_plain_reply_are_rendered_for_the_callers_audiences() -> None:
+    from shared.http import dumps
+    from shared.organization.schemas import OrgBalance, Organization
+
+    org = Organization(org_id="ORG_x", org_name="X", account_type="BUSINESS", status=None,
+                       balance="5", stakeholders=["a"])
+    public = json.loads(dumps({"items": [org], "one": org}))
+    assert "balance" not in public["items"][0] and "stakeholders" not in public["one"]
+    staff = json.loads(dumps({"items": [org]}, frozenset({"public", "staff"})))
+    assert staff["items"][0]["balance"] == "5"
+    assert json.loads(dumps({"b": OrgBalance(org_id="x", balance="1", is_frozen=False,
+                                             updated_at=None)}))["b"]["balance"] == "1"
