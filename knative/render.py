@@ -427,15 +427,19 @@ def http_routes(specs: Sequence[FunctionSpec], namespace: str) -> list[dict[str,
         if not s.method or not s.path or not s.path.startswith("/"):
             raise RenderError(f"{s.name}: an HTTP function needs a method and an absolute path")
     excluded = exclusions(http)
-    by_service: dict[str, list[FunctionSpec]] = defaultdict(list)
+    # Queries and commands in routes of their own (gx-api-* / gx-cmd-*, labelled by role): a read
+    # region drops the command routes and sends every non-GET to the write region
+    # (knative/deploy/overlays/, REGIONS.md).
+    by_service: dict[tuple[str, str], list[FunctionSpec]] = defaultdict(list)
     for s in http:
-        by_service[s.service].append(s)
+        by_service[(s.service, role(s))].append(s)
     routes = []
-    for service in sorted(by_service):
-        group = by_service[service]
+    for service, kind in sorted(by_service):
+        group = by_service[(service, kind)]
+        prefix = "gx-api" if kind == "query" else "gx-cmd"
         for n, start in enumerate(range(0, len(group), ROUTE_RULE_LIMIT)):
             chunk = group[start : start + ROUTE_RULE_LIMIT]
-            name = dns_label("gx-api", service, *([str(n + 1)] if n else []))
+            name = dns_label(prefix, service, *([str(n + 1)] if n else []))
             routes.append(
                 {
                     "apiVersion": "gateway.networking.k8s.io/v1",
@@ -446,6 +450,7 @@ def http_routes(specs: Sequence[FunctionSpec], namespace: str) -> list[dict[str,
                         "labels": {
                             "app.kubernetes.io/part-of": PART_OF,
                             f"{LABEL_PREFIX}/service": service,
+                            f"{LABEL_PREFIX}/role": kind,
                         },
                     },
                     "spec": {
