@@ -105,11 +105,12 @@ def _labels(spec: FunctionSpec) -> dict[str, str]:
 
 
 def role(spec: FunctionSpec) -> str:
-    """query: reads only (served in every region); command: writes (routed to the write
-    region); event: a broker subscriber; ledger: talks to the Fabric peers (the submitter)."""
+    """query: a read that may lag (replica reads), served in every region; command: anything
+    that writes or must read the primary, served by the write region only; event: a broker
+    subscriber; ledger: talks to the Fabric peers (the outbox submitter and sweep)."""
     if spec.kind == "cloudevent":
         return "ledger" if spec.service == "outbox" else "event"
-    return "query" if spec.method == "GET" else "command"
+    return "query" if spec.reads_replica else "command"
 
 
 def component(spec: FunctionSpec) -> str:
@@ -428,8 +429,8 @@ def http_routes(specs: Sequence[FunctionSpec], namespace: str) -> list[dict[str,
             raise RenderError(f"{s.name}: an HTTP function needs a method and an absolute path")
     excluded = exclusions(http)
     # Queries and commands in routes of their own (gx-api-* / gx-cmd-*, labelled by role): a read
-    # region drops the command routes and sends every non-GET to the write region
-    # (knative/deploy/overlays/, REGIONS.md).
+    # region drops the command routes and forwards whatever they matched to the write region
+    # (knative/deploy/overlays/, knative/REGIONS.md).
     by_service: dict[tuple[str, str], list[FunctionSpec]] = defaultdict(list)
     for s in http:
         by_service[(s.service, role(s))].append(s)
