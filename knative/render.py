@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 GENERATED = ROOT / "knative" / "generated"
 LOCK = ROOT / "requirements.lock"
 RUNTIME_LOCK_NAME = "requirements.runtime.txt"
+KUSTOMIZATION = "Kustomization"
 
 NAMESPACE = "gx"
 BROKER = "gx"
@@ -48,6 +49,7 @@ SERVICE_ACCOUNT = "gx-functions"
 CONFIG_MAP = "gx-config"
 INFRA_SECRET = "gx-infra"  # GX_DATABASE_URL, GX_REDIS_URL, S3 keys
 VERIFY_SECRET = "gx-jwt-verify"  # GX_JWT_PUBLIC_KEY: every function checks tokens
+READ_SECRET = "gx-db-read"  # GX_DATABASE_READ_URL: query functions only
 SIGNING_SECRET = "gx-jwt-signing"  # GX_JWT_PRIVATE_KEY: token issuers only
 PRIVATE_KEY_ENV = "GX_JWT_PRIVATE_KEY"
 PORT = 8080
@@ -97,7 +99,18 @@ def _labels(spec: FunctionSpec) -> dict[str, str]:
         "app.kubernetes.io/part-of": PART_OF,
         "app.kubernetes.io/component": component(spec),
         f"{LABEL_PREFIX}/service": spec.service,
+        # What the network policies and the region overlays select on (knative/deploy/).
+        f"{LABEL_PREFIX}/role": role(spec),
     }
+
+
+def role(spec: FunctionSpec) -> str:
+    """query: a read that may lag (replica reads), served in every region; command: anything
+    that writes or must read the primary, served by the write region only; event: a broker
+    subscriber; ledger: talks to the Fabric peers (the outbox submitter and sweep)."""
+    if spec.kind == "cloudevent":
+        return "ledger" if spec.service == "outbox" else "event"
+    return "query" if spec.reads_replica else "command"
 
 
 def component(spec: FunctionSpec) -> str:
@@ -144,6 +157,15 @@ def knative_service(spec: FunctionSpec, image: str, namespace: str) -> dict[str,
         # In-flight requests finish within the revision timeout when the pod is drained.
         {"name": "GX_GUNICORN_GRACEFUL_TIMEOUT_S", "value": str(spec.timeout_s)},
     ]
+    env_from: list[dict[str, Any]] = [
+        {"configMapRef": {"name": CONFIG_MAP}},
+        {"secretRef": {"name": INFRA_SECRET}},
+        {"secretRef": {"name": VERIFY_SECRET}},
+    ]
+    if spec.reads_replica:
+        # GX_DATABASE_READ_URL (the read-only pooler): only query functions get it, so a command
+        # path never validates against a lagging replica.
+        env_from.append({"secretRef": {"name": READ_SECRET}})
     if spec.issues_tokens:
         env.append(
             {
@@ -191,11 +213,7 @@ def knative_service(spec: FunctionSpec, image: str, namespace: str) -> dict[str,
                             "image": image,
                             "ports": [{"name": "http1", "containerPort": PORT}],
                             "env": env,
-                            "envFrom": [
-                                {"configMapRef": {"name": CONFIG_MAP}},
-                                {"secretRef": {"name": INFRA_SECRET}},
-                                {"secretRef": {"name": VERIFY_SECRET}},
-                            ],
+                            "envFrom": env_from,
                             "resources": {
                                 "requests": {
                                     "cpu": spec.resources.cpu_request,
@@ -410,15 +428,19 @@ def http_routes(specs: Sequence[FunctionSpec], namespace: str) -> list[dict[str,
         if not s.method or not s.path or not s.path.startswith("/"):
             raise RenderError(f"{s.name}: an HTTP function needs a method and an absolute path")
     excluded = exclusions(http)
-    by_service: dict[str, list[FunctionSpec]] = defaultdict(list)
+    # Queries and commands in routes of their own (gx-api-* / gx-cmd-*, labelled by role): a read
+    # region drops the command routes and forwards whatever they matched to the write region
+    # (knative/deploy/overlays/, knative/REGIONS.md).
+    by_service: dict[tuple[str, str], list[FunctionSpec]] = defaultdict(list)
     for s in http:
-        by_service[s.service].append(s)
+        by_service[(s.service, role(s))].append(s)
     routes = []
-    for service in sorted(by_service):
-        group = by_service[service]
+    for service, kind in sorted(by_service):
+        group = by_service[(service, kind)]
+        prefix = "gx-api" if kind == "query" else "gx-cmd"
         for n, start in enumerate(range(0, len(group), ROUTE_RULE_LIMIT)):
             chunk = group[start : start + ROUTE_RULE_LIMIT]
-            name = dns_label("gx-api", service, *([str(n + 1)] if n else []))
+            name = dns_label(prefix, service, *([str(n + 1)] if n else []))
             routes.append(
                 {
                     "apiVersion": "gateway.networking.k8s.io/v1",
@@ -429,6 +451,7 @@ def http_routes(specs: Sequence[FunctionSpec], namespace: str) -> list[dict[str,
                         "labels": {
                             "app.kubernetes.io/part-of": PART_OF,
                             f"{LABEL_PREFIX}/service": service,
+                            f"{LABEL_PREFIX}/role": kind,
                         },
                     },
                     "spec": {
@@ -530,6 +553,16 @@ def render(
     routes = http_routes(ordered, namespace)
     if routes:
         files["httproutes.yaml"] = _dump(routes)
+    # kustomize's file name without a suffix: `kubectl apply -f generated/` and the *.yaml
+    # globs of the tests skip it, `kubectl apply -k` (knative/deploy/) reads it.
+    files[KUSTOMIZATION] = HEADER + yaml.safe_dump(
+        {
+            "apiVersion": "kustomize.config.k8s.io/v1beta1",
+            "kind": "Kustomization",
+            "resources": sorted(n for n in files if n.endswith(".yaml")),
+        },
+        sort_keys=False,
+    )
     if lock_text is not None:
         files[RUNTIME_LOCK_NAME] = runtime_lock(lock_text)
     return dict(sorted(files.items()))
@@ -542,7 +575,9 @@ def render_registry(image: str | None = None) -> dict[str, str]:
 
 
 def _owned(out: Path) -> dict[str, Path]:
-    return {p.name: p for p in out.glob("*") if p.suffix in {".yaml", ".txt"}}
+    return {
+        p.name: p for p in out.glob("*") if p.suffix in {".yaml", ".txt"} or p.name == KUSTOMIZATION
+    }
 
 
 def differences(files: dict[str, str], out: Path = GENERATED) -> list[str]:

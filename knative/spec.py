@@ -115,6 +115,21 @@ class FunctionSpec(BaseModel):
     resources: Resources = Resources()
     timeout_s: int = 30
     delivery: Delivery = Delivery()
+    replica_reads: bool | None = Field(
+        None,
+        description="read projections from the read-only pooler (GX_DATABASE_READ_URL); default:"
+        " public and user GET endpoints. False where a caller must read its own write at once.",
+    )
+
+    @property
+    def reads_replica(self) -> bool:
+        """Whether this function's plain reads may go to a replica (eventually consistent, as
+        projections already are). Admin reads stay on the primary: operators act on them."""
+        if self.replica_reads is not None:
+            return self.replica_reads
+        return self.kind == "http" and self.method == "GET" and self.auth not in {
+            "admin", "super_admin",
+        }  # fmt: skip
 
     @computed_field  # type: ignore[prop-decorator]
     @property

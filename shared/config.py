@@ -31,7 +31,25 @@ class Settings(BaseSettings):
     db_pool_min: int = Field(1, ge=0, le=64)
     db_pool_max: int = Field(8, ge=1, le=256)
     db_statement_timeout_ms: int = Field(15_000, ge=100)
+    database_read_url: str | None = Field(
+        None,
+        description="Read-only PostgreSQL URL (a replica's pooler): plain reads outside a unit of"
+        " work (db.fetch_one / fetch_all) go there; set only for query functions.",
+    )
+    db_transaction_pooling: bool = Field(
+        False,
+        description="Behind PgBouncer in transaction mode: no server-side prepared statements and"
+        " no session SET (the statement timeout is then the database role's setting).",
+    )
     redis_url: str | None = Field(None, description="Redis URL (rate limits, caches).")
+    redis_sentinels: str = Field(
+        "",
+        description="Comma-separated host:port of Redis Sentinels; set, they name the master"
+        " (GX_REDIS_SENTINEL_MASTER) and GX_REDIS_URL is not used.",
+    )
+    redis_sentinel_master: str = Field("gx", description="The master's name in Sentinel.")
+    redis_password: str | None = Field(None, description="The data nodes' password (Sentinel).")
+    redis_db: int = Field(0, ge=0, le=15, description="Database number (Sentinel mode).")
     redis_prefix: str = Field("gx:", description="Key prefix, so test runs never collide.")
     s3_endpoint: str | None = Field(None, description="S3 endpoint host:port (KYC documents).")
     s3_access_key: str | None = Field(None, description="S3 access key (no default in code).")
@@ -142,7 +160,9 @@ class Settings(BaseSettings):
         10.0, gt=0, le=120, description="SIGTERM-to-SIGKILL grace for `gx dev` children."
     )
 
-    @field_validator("database_url", "ledger_database_url", "redis_url", "broker_url")
+    @field_validator(
+        "database_url", "database_read_url", "ledger_database_url", "redis_url", "broker_url"
+    )
     @classmethod
     def _strip(cls, v: str | None) -> str | None:
         return v.strip() or None if v is not None else None

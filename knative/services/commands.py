@@ -16,6 +16,8 @@ FUNCTIONS = [
         rate_limit=RateLimitSpec(name="command-status", limit=600, window_s=60, key="principal"),
         response_model="shared.outbox.status:CommandStatus",
         tags=("commands",),
+        # Polled right after the 202: a replica may not hold the outbox row yet (a false 404).
+        replica_reads=False,
     ),
     FunctionSpec(
         name="list_dead_commands",

@@ -42,6 +42,11 @@ def run(args: argparse.Namespace) -> int:
         chaincode=settings.chaincode,
         batch_size=args.batch,
     )
+    # /metrics on its own port (never a public one): Prometheus scrapes it and the pod's probes
+    # use it to see the process alive (knative/deploy/base/listener-patch.yaml).
+    from shared.observability import start_metrics_server
+
+    start_metrics_server(settings.metrics_port)
     freeze_startup_heap()
     listener.run(stop, poll_interval=args.poll)
     return 0

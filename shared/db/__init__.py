@@ -50,8 +50,13 @@ _unit: contextvars.ContextVar[psycopg.Connection[Any] | None] = contextvars.Cont
 
 def _configure(conn: psycopg.Connection[Any]) -> None:
     conn.autocommit = True
-    timeout = get_settings().db_statement_timeout_ms
-    conn.execute(f"SET statement_timeout = {int(timeout)}")
+    settings = get_settings()
+    if settings.db_transaction_pooling:
+        # Behind PgBouncer in transaction mode the next statement may run on another server
+        # connection: a session SET would stick to whichever client that one serves next.
+        # The timeout is the role's (ALTER ROLE ... SET statement_timeout, knative/deploy/).
+        return
+    conn.execute(f"SET statement_timeout = {int(settings.db_statement_timeout_ms)}")
 
 
 # How long one chain of reconnect attempts lasts (psycopg_pool backs off 1, 2, 4 s ... without a
@@ -76,7 +81,11 @@ def get_pool(dsn: str | None = None) -> ConnectionPool:
                 dsn,
                 min_size=settings.db_pool_min,
                 max_size=max(settings.db_pool_max, settings.db_pool_min),
-                kwargs={"row_factory": dict_row},
+                # prepare_threshold=None: psycopg would otherwise prepare a statement on the
+                # server after 5 runs and find it missing on the next server connection the
+                # transaction pooler hands out ("prepared statement _pg3_0 does not exist").
+                kwargs={"row_factory": dict_row}
+                | ({"prepare_threshold": None} if settings.db_transaction_pooling else {}),
                 configure=_configure,
                 open=False,
                 name=f"gx-{os.getpid()}",
@@ -154,13 +163,21 @@ def in_unit() -> bool:
     return _unit.get() is not None
 
 
+def _read_dsn() -> str | None:
+    """Where a plain read goes: the read-only pooler when GX_DATABASE_READ_URL is set (query
+    functions only, knative/render.py) and no unit of work is open (a unit reads its own writes)."""
+    if _unit.get() is not None:
+        return None
+    return get_settings().database_read_url
+
+
 def fetch_one(sql: str, params: Any = None) -> dict[str, Any] | None:
-    with connection() as conn:
+    with connection(_read_dsn()) as conn:
         return conn.execute(sql, params).fetchone()
 
 
 def fetch_all(sql: str, params: Any = None) -> list[dict[str, Any]]:
-    with connection() as conn:
+    with connection(_read_dsn()) as conn:
         return conn.execute(sql, params).fetchall()
 
 

@@ -10,16 +10,24 @@ open; the ContainerSource pod template is then checked against the core pod sche
 `x-kubernetes-int-or-string` becomes integer-or-string. CEL rules (`x-kubernetes-validations`)
 cannot be evaluated here; the ones that concern fields we set are checked by explicit tests.
 
-Core kinds (Namespace, ServiceAccount, ConfigMap, Secret, Job and the pod template) have no CRD
-in the folder, so `CORE` below is a strict schema for exactly the fields this project uses,
-written from the Kubernetes API reference (v1.30: core/v1, batch/v1). A field we start using
-must be added here on purpose.
+Platform custom resources (CloudNativePG, Strimzi, External Secrets, cert-manager, Gateway API
+v1.6, Envoy Gateway, the OT redis-operator, MinIO, Prometheus operator) are validated the same
+way against their upstream CRDs, vendored unchanged in knative/crds/platform/ (see its README).
+
+Core kinds the app's own manifests use (Namespace, ServiceAccount, ConfigMap, Secret, Job) are
+held to `CORE` below: a strict schema for exactly the fields this project uses, written from the
+Kubernetes API reference (v1.30: core/v1, batch/v1), so a field we start using must be added on
+purpose. Every other core kind (NetworkPolicy, PodDisruptionBudget, ...) and the ContainerSource's
+pod template are validated against the upstream Kubernetes OpenAPI schemas, converted to strict
+JSON Schema (unknown fields rejected), that the `kubernetes-validate` wheel ships offline
+(K8S_VERSION below).
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +37,9 @@ import yaml
 CRD_DIR = Path(
     os.environ.get("GX_KNATIVE_CRDS", Path(__file__).resolve().parents[2] / "knative" / "crds")
 )
+PLATFORM_CRD_DIR = CRD_DIR / "platform"
+#: The Kubernetes minor the cluster runs at least; its upstream schemas judge the core kinds.
+K8S_VERSION = "1.33.0"
 
 _COPY = (
     "type", "required", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum",
@@ -101,8 +112,10 @@ def _top(api_version: str, kind: str, spec: dict[str, Any] | None) -> dict[str, 
 def crd_schemas() -> dict[tuple[str, str], dict[str, Any]]:
     """(apiVersion, kind) -> JSON Schema, for every served version of every CRD in CRD_DIR."""
     found: dict[tuple[str, str], dict[str, Any]] = {}
-    for path in sorted(CRD_DIR.glob("*.yaml")):
-        for doc in yaml.safe_load_all(path.read_text()):
+    paths = sorted(CRD_DIR.glob("*.yaml")) + sorted(PLATFORM_CRD_DIR.glob("*.yaml"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # 6 MB of CRDs: the C loader
+    for path in paths:
+        for doc in yaml.load_all(path.read_text(), Loader=loader):
             if not doc or doc.get("kind") != "CustomResourceDefinition":
                 continue
             group, kind = doc["spec"]["group"], doc["spec"]["names"]["kind"]
@@ -233,26 +246,60 @@ CORE: dict[tuple[str, str], dict[str, Any]] = {
 }
 
 
-def schema_for(obj: dict[str, Any]) -> dict[str, Any]:
+@functools.cache
+def upstream_validator(api_version: str, kind: str) -> jsonschema.Draft202012Validator | None:
+    """The strict upstream schema of a core Kubernetes kind (kubernetes-validate's files, as its
+    own `validate(..., strict=True)` loads them), or None when Kubernetes has no such kind."""
+    import json
+
+    import kubernetes_validate
+    from referencing import Registry, Resource
+
+    group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    folder = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
+    folder = folder / f"v{K8S_VERSION}-local-strict"
+    path = folder / f"{kind.lower()}-{group_version}.json"
+    if not path.is_file():
+        return None
+    schema = json.loads(path.read_text())
+    definitions = json.loads((folder / "_definitions.json").read_text())
+    registry = Resource.from_contents(definitions) @ (Resource.from_contents(schema) @ Registry())
+    return jsonschema.Draft202012Validator(schema, registry=registry)
+
+
+def _validator(obj: dict[str, Any]) -> Any:
     key = (obj.get("apiVersion"), obj.get("kind"))
     schema = CORE.get(key) or crd_schemas().get(key)  # type: ignore[arg-type]
-    if schema is None:
-        raise LookupError(f"no schema for {key}: neither a core kind we use nor a CRD in {CRD_DIR}")
-    return schema
+    if schema is not None:
+        return jsonschema.Draft202012Validator(schema)
+    upstream = upstream_validator(*key) if all(key) else None  # type: ignore[misc]
+    if upstream is None:
+        raise LookupError(f"no schema for {key}: not a core kind, nor a CRD in {CRD_DIR}")
+    return upstream
+
+
+def schema_for(obj: dict[str, Any]) -> dict[str, Any]:
+    return _validator(obj).schema  # type: ignore[no-any-return]
+
+
+def _lines(validator: Any, obj: Any, prefix: str = "") -> list[str]:
+    return [
+        f"{prefix}{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}"
+        for e in validator.iter_errors(obj)
+    ]
 
 
 def errors(obj: dict[str, Any]) -> list[str]:
     """Every schema violation of one object, as readable lines (empty when valid)."""
-    validator = jsonschema.Draft202012Validator(schema_for(obj))
-    found = [
-        f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}"
-        for e in validator.iter_errors(obj)
-    ]
+    found = _lines(_validator(obj), obj)
     if obj.get("kind") == "ContainerSource":
-        # The CRD leaves the pod template open; hold it to the core pod schema.
+        # The CRD leaves the pod template open; hold it to Kubernetes' own PodTemplateSpec.
         template = obj.get("spec", {}).get("template", {})
+        wrapper = {"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": "t"},
+                   "template": template}  # fmt: skip
+        validator = upstream_validator("v1", "PodTemplate")
         found += [
-            f"spec/template/{'/'.join(str(p) for p in e.absolute_path)}: {e.message}"
-            for e in jsonschema.Draft202012Validator(POD_TEMPLATE).iter_errors(template)
+            line.replace("template/", "spec/template/", 1)
+            for line in _lines(validator, wrapper)
         ]
     return sorted(found)

@@ -131,8 +131,21 @@ def test_large_service_groups_split_into_routes_of_16(synthetic_files: dict[str,
     routes = [o for o in objects_of(synthetic_files) if o["kind"] == "HTTPRoute"]
     bulk = sorted((r for r in routes if r["metadata"]["labels"]["gxcoin.org/service"] == "bulk"),
                   key=lambda r: r["metadata"]["name"])  # fmt: skip
-    assert [r["metadata"]["name"] for r in bulk] == ["gx-api-bulk", "gx-api-bulk-2"]
+    # POST endpoints: command routes (gx-cmd-*), which a read region drops as a whole.
+    assert [r["metadata"]["name"] for r in bulk] == ["gx-cmd-bulk", "gx-cmd-bulk-2"]
     assert [len(r["spec"]["rules"]) for r in bulk] == [16, 4]
+    assert {r["metadata"]["labels"]["gxcoin.org/role"] for r in bulk} == {"command"}
+
+
+def test_queries_and_commands_are_routed_separately(synthetic_files: dict[str, str]) -> None:
+    routes = [o for o in objects_of(synthetic_files) if o["kind"] == "HTTPRoute"]
+    for route in routes:
+        methods = {m["method"] for rule in route["spec"]["rules"] for m in rule["matches"]}
+        role = route["metadata"]["labels"]["gxcoin.org/role"]
+        if role == "query":  # replica reads are GETs; a command route may hold primary GETs
+            assert methods == {"GET"}, route["metadata"]["name"]
+        else:
+            assert role == "command" and methods, route["metadata"]["name"]
 
 
 def test_ambiguous_routes_are_refused() -> None:
