@@ -112,6 +112,10 @@ def start_gx_dev(database_url: str, home: Path) -> LiveSystem:
             "GX_EVENTS_PORT": str(ports["events"]),
             "GX_BROKER_PORT": str(ports["broker"]),
             "GX_METRICS_PORT": str(ports["metrics"]),
+            # Its own audit chain (its own database) anchors under its own prefix: sharing the
+            # run's prefix would make the in-process tests' chain look rewritten.
+            "GX_AUDIT_ANCHOR_PREFIX": f"{os.environ.get('GX_AUDIT_ANCHOR_PREFIX', 'test')}"
+                                      f"-e2e-{secrets.token_hex(3)}",
             "GX_WORKERS": "2",
             "GX_THREADS": "4",
             "GX_DB_POOL_MAX": "4",  # several processes share the run's PostgreSQL

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 import redis
-from redis.sentinel import Sentinel
+from redis.sentinel import MasterNotFoundError, Sentinel
 
 from shared import ratelimit
 from shared.cache import get_redis, reset_redis
@@ -44,9 +44,19 @@ def sentinel_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[SentinelGroup]:
         group.stop()
 
 
-def _master_port(group: SentinelGroup) -> int:
-    sentinel = Sentinel([("127.0.0.1", group.ports["sentinel-0"])], socket_timeout=1)
-    return int(sentinel.discover_master(group.name)[1])
+def _master_port(group: SentinelGroup, timeout: float = FAILOVER_BOUND_S) -> int:
+    """The master every Sentinel agrees on; asked of all of them, again until one answers: right
+    after a failover a loaded Sentinel may not name the new master for a moment."""
+    sentinel = Sentinel([("127.0.0.1", port) for role, port in group.ports.items()
+                         if role.startswith("sentinel")], socket_timeout=1)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return int(sentinel.discover_master(group.name)[1])
+        except MasterNotFoundError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def _wait_replicas_synced(group: SentinelGroup, timeout: float = 15) -> None:
