@@ -32,7 +32,7 @@ render: $(STAMP)
 # Re-resolve the pinned dependency set (runtime + embedded + test extras).
 lock: $(BIN)/python
 	$(BIN)/pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --strip-extras --extra embedded --extra test -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --strip-extras --extra embedded --extra test --extra tracing -o requirements.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) .gx

@@ -42,7 +42,8 @@ def _ready() -> flask.Response:
 
 
 def with_operational_routes(app: flask.Flask) -> flask.Flask:
-    for path, view in (("/health", _health), ("/ready", _ready)):
+    for path, view in (("/health", _health), ("/livez", _health), ("/ready", _ready),
+                       ("/readyz", _ready)):
         if not _routes_get(app, path):
             app.add_url_rule(
                 path, endpoint=f"gx{path.replace('/', '_')}", view_func=view, methods=["GET"]

@@ -420,13 +420,14 @@ def validation_failed(exc: ValidationError) -> ValidationFailed:
 
 
 def operational_response(request: flask.Request) -> flask.Response | None:
-    """GET /health, /ready: answered by every function and by the dev gateway. /metrics is not
-    here: it has its own port (`shared.observability.start_metrics_server`)."""
+    """GET /health, /ready (and /livez, /readyz, the Kubernetes spellings of the same probes):
+    answered by every function and by the dev gateway. /metrics is not here: it has its own port
+    (`shared.observability.start_metrics_server`)."""
     if request.method != "GET":
         return None
-    if request.path == "/health":
+    if request.path in ("/health", "/livez"):
         return json_response({"status": "ok"}, 200)
-    if request.path == "/ready":
+    if request.path in ("/ready", "/readyz"):
         from shared.health import readiness
 
         ready, checks = readiness()

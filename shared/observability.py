@@ -158,6 +158,20 @@ PROJECTION_LAG = Gauge(
     "gx_projection_lag_blocks", "Ledger height minus contiguous projected height",
     multiprocess_mode="max",
 )
+# `livemax`: a process that died with its breaker open must not hold the gauge at 1 forever.
+LEDGER_CIRCUIT_OPEN = Gauge(
+    "gx_ledger_circuit_open",
+    "1 while the ledger circuit breaker fails calls fast (open or half-open), else 0",
+    multiprocess_mode="livemax",
+)
+LEDGER_CIRCUIT_OPENED = Counter(
+    "gx_ledger_circuit_opened_total", "Times the ledger circuit breaker opened"
+)
+RATELIMIT_REDIS_DOWN = Counter(
+    "gx_ratelimit_redis_unavailable_total",
+    "Rate-limit checks made without Redis: policy open = let through, closed = refused (503)",
+    ["limiter", "policy"],
+)
 
 
 def start_metrics_server(port: int, host: str = "0.0.0.0") -> bool:
@@ -169,8 +183,15 @@ def start_metrics_server(port: int, host: str = "0.0.0.0") -> bool:
         return False
     from prometheus_client import start_http_server
 
+    registry = _registry()
+    from shared.config import get_settings
+
+    if get_settings().pipeline_metrics:
+        from shared import pipeline_metrics
+
+        pipeline_metrics.register(registry)
     try:
-        start_http_server(port, addr=host, registry=_registry())
+        start_http_server(port, addr=host, registry=registry)
     except OSError as exc:
         get_logger(__name__).error("metrics.port_unavailable", port=port, error=str(exc))
         return False

@@ -158,7 +158,7 @@ class Gateway:
     def http_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         path = environ.get("PATH_INFO") or "/"
         method = environ.get("REQUEST_METHOD", "GET").upper()
-        if path == "/health" and method == "GET":
+        if path in ("/health", "/livez") and method == "GET":
             return _health_reply(start_response)
         spec, allowed = self.route(method, path)
         if spec is not None:
