@@ -158,6 +158,13 @@ PROJECTION_LAG = Gauge(
     "gx_projection_lag_blocks", "Ledger height minus contiguous projected height",
     multiprocess_mode="max",
 )
+# The listener's heartbeat: `time() - this` grows while it is stopped, hung or cannot poll.
+# `max`: a restarted listener (a new pid) takes over from its predecessor's last value.
+LISTENER_LAST_POLL = Gauge(
+    "gx_chain_listener_last_poll_timestamp_seconds",
+    "Unix time of the chain listener's last successful poll of the ledger",
+    multiprocess_mode="max",
+)
 # `livemax`: a process that died with its breaker open must not hold the gauge at 1 forever.
 LEDGER_CIRCUIT_OPEN = Gauge(
     "gx_ledger_circuit_open",

@@ -39,7 +39,7 @@ from shared.events import deadletters
 from shared.events.catalogue import Catalogue, InvalidPayload, UnknownEvent, type_for_name
 from shared.events.cloudevent import event_id, from_chain
 from shared.events.sink import HttpSink, Sink, SinkRejected, SinkUnavailable
-from shared.observability import PROJECTION_LAG, get_logger
+from shared.observability import LISTENER_LAST_POLL, PROJECTION_LAG, get_logger
 
 __all__ = ["ChainListener", "HttpSink", "Sink", "SinkRejected", "SinkUnavailable"]
 
@@ -248,6 +248,7 @@ class ChainListener:
             while not stop.is_set():
                 try:
                     count = self.poll_once()
+                    LISTENER_LAST_POLL.set(time.time())
                     if time.monotonic() >= next_lag:
                         self.refresh_lag()
                         next_lag = time.monotonic() + lag_interval

@@ -42,6 +42,12 @@ def run(args: argparse.Namespace) -> int:
         chaincode=settings.chaincode,
         batch_size=args.batch,
     )
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Alone in its pod: serve its own /metrics. Under `gx dev` the shared multi-process
+        # folder already puts its gauges on the one metrics port.
+        from shared.observability import start_metrics_server
+
+        start_metrics_server(settings.metrics_port)
     freeze_startup_heap()
     listener.run(stop, poll_interval=args.poll)
     return 0
