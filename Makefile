@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench render lock clean
+.PHONY: run test bench render lock clean promtool
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -20,8 +20,15 @@ $(STAMP): $(BIN)/python requirements.lock pyproject.toml
 run: $(STAMP)
 	$(BIN)/gx dev $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) promtool
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# promtool and prometheus (Debian's `prometheus` package) for the alert tests (tests/monitoring):
+# installed when missing, so a clean CI machine (root) has them; a no-op once they are there.
+promtool:
+	@command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends prometheus >/dev/null; }
 
 bench: $(STAMP)
 	$(BIN)/gx bench $(ARGS)

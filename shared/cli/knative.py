@@ -1,5 +1,7 @@
 """`gx knative render [--check]`: write knative/generated/ from knative/registry.py.
 
+Also knative/generated/monitoring/ (knative/monitoring/).
+
 `--check` writes nothing and exits 1 when the committed files differ from a fresh render (CI).
 """
 
@@ -27,13 +29,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run_render(args: argparse.Namespace) -> int:
     from knative import render
+    from knative.monitoring import render as monitoring
 
     out = args.out or render.GENERATED
-    files = render.render_registry(image=args.image)
+    # The monitoring objects (scrape, alerts, dashboards) in their own folder beside them.
+    outputs = [(render.render_registry(image=args.image), out),
+               (monitoring.render_registry(), out / "monitoring")]
     if args.check:
-        changes = render.differences(files, out)
+        changes = [c for files, folder in outputs for c in render.differences(files, folder)]
         print("\n".join(changes) or f"{out} is up to date")
         return 1 if changes else 0
-    changes = render.write(files, out)
+    changes = [c for files, folder in outputs for c in render.write(files, folder)]
     print("\n".join(f"wrote {c}" for c in changes) or f"{out} is up to date")
     return 0
