@@ -32,13 +32,13 @@ def run_render(args: argparse.Namespace) -> int:
     from knative.monitoring import render as monitoring
 
     out = args.out or render.GENERATED
-    # The monitoring objects (scrape, alerts, dashboards) in their own folder beside them.
-    outputs = [(render.render_registry(image=args.image), out),
-               (monitoring.render_registry(), out / "monitoring")]
+    files = render.render_registry(image=args.image)
+    # The monitoring objects (scrape, alerts, dashboards, metrics table) in their own folder.
+    extra = monitoring.render_registry()
     if args.check:
-        changes = [c for files, folder in outputs for c in render.differences(files, folder)]
+        changes = render.differences(files, out) + monitoring.differences(extra, out / "monitoring")
         print("\n".join(changes) or f"{out} is up to date")
         return 1 if changes else 0
-    changes = [c for files, folder in outputs for c in render.write(files, folder)]
+    changes = render.write(files, out) + monitoring.write(extra, out / "monitoring")
     print("\n".join(f"wrote {c}" for c in changes) or f"{out} is up to date")
     return 0
