@@ -158,6 +158,16 @@ PROJECTION_LAG = Gauge(
     "gx_projection_lag_blocks", "Ledger height minus contiguous projected height",
     multiprocess_mode="max",
 )
+# Money as the read side projects it (shared/readmodels/accounts.post): history rows by kind,
+# and the Qirat each kind moved. Counted when the projection runs; a projection whose transaction
+# then rolls back and is redelivered counts again, so these are for rates on dashboards, never
+# for accounting (the ledger and the read models are the books).
+MONEY_ENTRIES = Counter(
+    "gx_money_entries_total", "Account history rows projected, by kind (SENT, FEE, ...)", ["kind"]
+)
+MONEY_QIRAT = Counter(
+    "gx_money_qirat_total", "Qirat moved by projected history rows (absolute), by kind", ["kind"]
+)
 # The listener's heartbeat: `time() - this` grows while it is stopped, hung or cannot poll.
 # `max`: a restarted listener (a new pid) takes over from its predecessor's last value.
 LISTENER_LAST_POLL = Gauge(

@@ -13,7 +13,8 @@ ledger in blocks and in seconds. They are read at scrape time, not pushed by a w
 One process per deployment serves them (GX_PIPELINE_METRICS=true: the dead-letter sink, which
 always keeps one pod; `gx dev`'s metrics port), so the database sees one set of small queries
 per scrape, not one per pod. Every query reads a small table or an index (outbox_queue holds only
-unfinished commands; dead commands and open dead letters have partial or leading indexes).
+unfinished commands; dead commands and open dead letters have partial or leading indexes), except
+the supply check, one sum over rm_accounts (an account per user: tens of milliseconds per million).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from shared.domain.accounts import TOTAL_SUPPLY
 from shared.observability import get_logger
 
 log = get_logger(__name__)
@@ -46,6 +48,8 @@ FAMILIES: dict[str, str] = {
     "gx_projection_behind_blocks": "Ledger height minus projected height",
     "gx_projection_behind_seconds":
         "Age of the oldest committed chain event not yet projected (0 when caught up)",
+    "gx_supply_projected_qirat": "Sum of every projected balance (Qirat)",
+    "gx_supply_total_qirat": "The fixed supply BootstrapSystem mints (Qirat)",
 }
 
 _OUTBOX = """
@@ -109,11 +113,16 @@ class PipelineCollector(Collector):
             assert row is not None
             letters = {r["source"]: int(r["n"]) for r in conn.execute(_DEAD_LETTERS).fetchall()}
             contiguous = projection_state.status(conn)["contiguous"]
+            # Conservation: once bootstrapped and caught up, the balances sum to the supply.
+            supply = conn.execute(
+                "SELECT coalesce(sum(balance), 0) AS s FROM rm_accounts").fetchone()
         gauge("gx_outbox_claimable_commands", int(row["claimable"]))
         gauge("gx_outbox_claimable_age_seconds", float(row["claimable_age"]))
         gauge("gx_outbox_unfinished_commands", int(row["unfinished"]))
         gauge("gx_outbox_dead_commands", int(row["dead"]))
         gauge("gx_outbox_held", 1 if row["held"] else 0)
+        gauge("gx_supply_projected_qirat", int(supply["s"]) if supply else 0)
+        gauge("gx_supply_total_qirat", TOTAL_SUPPLY)
         family = GaugeMetricFamily(
             "gx_event_dead_letters", FAMILIES["gx_event_dead_letters"], labels=["source"]
         )

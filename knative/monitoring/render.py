@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from knative import render as knative_render
-from knative.monitoring import alerts, metrics, scrape
+from knative.monitoring import alerts, dashboards, metrics, scrape
 from knative.spec import FunctionSpec
 
 OUT = knative_render.GENERATED / "monitoring"
@@ -19,6 +19,7 @@ def render(specs: Sequence[FunctionSpec], namespace: str = knative_render.NAMESP
         "prometheusrules.yaml": knative_render._dump([alerts.prometheus_rule(ordered, namespace)]),
         "monitors.yaml": knative_render._dump(scrape.scrape_objects(ordered, namespace)),
         "metrics.md": metrics.table(),
+        "dashboards.yaml": knative_render._dump(dashboards.config_maps(namespace)),
     }
     return dict(sorted(files.items()))
 

@@ -28,7 +28,8 @@ def test_generated_monitoring_is_up_to_date() -> None:
 def test_monitoring_objects_validate_against_their_crds() -> None:
     objects = [o for name, text in monitoring.render_registry().items() if name.endswith(".yaml")
                for o in yaml.safe_load_all(text) if o]
-    assert {o["kind"] for o in objects} == {"PrometheusRule", "PodMonitor", "ServiceMonitor"}
+    assert {o["kind"] for o in objects} == {"PrometheusRule", "PodMonitor", "ServiceMonitor",
+                                           "ConfigMap"}
     for obj in objects:
         assert errors(obj) == [], obj["metadata"]["name"]
 

@@ -54,6 +54,7 @@ def test_outbox_dead_letters_and_projection_state(
     assert 89 <= got["gx_outbox_claimable_age_seconds"] < 120
     assert got["gx_outbox_dead_commands"] == 1
     assert got["gx_outbox_held"] == 0
+    assert got["gx_supply_total_qirat"] == 1_250_000_000_000_000_000
     assert got["gx_event_dead_letters{source=broker}"] == 1
     assert got["gx_event_dead_letters{source=projector}"] == 0
     height = ledger.height()
