@@ -70,7 +70,12 @@ def test_outbox_dead_letters_and_projection_state(
         conn.execute("INSERT INTO chain_heights (listener, height, published_through)"
                      " VALUES ('chain-listener', %s, %s)", (height, height))
         conn.execute("INSERT INTO outbox_hold (reason, held_by) VALUES ('test', 'tester')")
-    got = scrape(PipelineCollector(outbox_dsn, ledger))
+    try:
+        got = scrape(PipelineCollector(outbox_dsn, ledger))
+    finally:
+        with connect() as conn:  # the other outbox tests share this database
+            conn.execute("DELETE FROM outbox_hold")
+            conn.execute("TRUNCATE event_dead_letters, chain_heights")
     assert got["gx_projection_behind_blocks"] == 0
     assert got["gx_projection_behind_seconds"] == 0
     assert got["gx_outbox_held"] == 1
