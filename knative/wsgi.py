@@ -65,4 +65,6 @@ def create(
     target: str | None = None, source: str | None = None, signature_type: str | None = None
 ) -> Any:
     """The app; arguments default to the FUNCTION_* variables (functions-framework reads them)."""
-    return with_operational_routes(create_app(target, source, signature_type))
+    from shared.tracing import instrument_app
+
+    return with_operational_routes(instrument_app(create_app(target, source, signature_type)))

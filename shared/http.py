@@ -179,7 +179,8 @@ def handle(spec: Any, handler: Callable[[Call], Reply], request: flask.Request) 
     started = time.perf_counter()
     request_id = _request_id(request)
     trace_id, traceparent = trace_context(request.headers.get("traceparent"))
-    bind_request(request_id=request_id, trace_id=trace_id, function=spec.name)
+    bind_request(request_id=request_id, trace_id=trace_id, traceparent=traceparent,
+                 function=spec.name)
     extra: dict[str, str] = {"X-Request-Id": request_id, "traceparent": traceparent}
     authenticated = spec.auth != "public"
     code = "OK"

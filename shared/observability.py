@@ -127,7 +127,13 @@ def new_request_id() -> str:
 
 
 def trace_context(traceparent: str | None) -> tuple[str, str]:
-    """(trace id, traceparent to propagate): continue the caller's trace or start a new one."""
+    """(trace id, traceparent to propagate): continue the caller's trace or start a new one.
+    With OpenTelemetry spans on, the request's server span has already done so: its ids win."""
+    from shared.tracing import request_traceparent
+
+    server = request_traceparent()
+    if server is not None:
+        return server[3:35], server
     match = _TRACEPARENT.match(traceparent or "")
     trace_id = match.group(1) if match else secrets.token_hex(16)
     flags = match.group(3) if match else "01"

@@ -88,7 +88,7 @@ class PipelineCollector(Collector):
         up = GaugeMetricFamily("gx_pipeline_up", FAMILIES["gx_pipeline_up"])
         try:
             families = self._read()
-        except Exception as exc:  # a scrape reports, never raises: the alerts watch up == 0
+        except Exception as exc:  # noqa: BLE001 - a scrape reports, never raises (gx_pipeline_up)
             log.warning("pipeline_metrics.unavailable", error=str(exc)[:300])
             up.add_metric([], 0)
             yield up

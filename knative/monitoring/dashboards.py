@@ -113,6 +113,7 @@ def overview() -> Dashboard:
 
 
 def pipeline() -> Dashboard:
+    submit_buckets = "sum by (le) (rate(gx_outbox_submit_duration_seconds_bucket[5m]))"
     return Dashboard(
         "gx-pipeline", "GX command pipeline",
         "Commands from acceptance to projection: rates, backlog, ages, dead letters, lag", [
@@ -142,10 +143,8 @@ def pipeline() -> Dashboard:
              Panel("Projection lag (seconds)",
                    [("max(gx_projection_behind_seconds)", "oldest unprojected event")], "s")],
             [Panel("Submit latency p99 / p50", [
-                ("histogram_quantile(0.99, sum by (le) "
-                 "(rate(gx_outbox_submit_duration_seconds_bucket[5m])))", "p99"),
-                ("histogram_quantile(0.5, sum by (le) "
-                 "(rate(gx_outbox_submit_duration_seconds_bucket[5m])))", "p50"),
+                (f"histogram_quantile(0.99, {submit_buckets})", "p99"),
+                (f"histogram_quantile(0.5, {submit_buckets})", "p50"),
             ], "s"),
              Panel("Chain listener: seconds since its last poll", [
                  ("time() - max(gx_chain_listener_last_poll_timestamp_seconds)", "listener")],

@@ -48,6 +48,9 @@ def run(args: argparse.Namespace) -> int:
         from shared.observability import start_metrics_server
 
         start_metrics_server(settings.metrics_port)
+    from shared import tracing
+
+    tracing.configure()  # spans of the publish step when GX_OTLP_ENDPOINT is set
     freeze_startup_heap()
     listener.run(stop, poll_interval=args.poll)
     return 0

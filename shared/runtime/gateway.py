@@ -47,7 +47,9 @@ def function_app(spec: Any, root: Path = PROJECT_ROOT) -> flask.Flask:
     app: flask.Flask = create_app(  # type: ignore[no-untyped-call]
         spec.name, str(root / spec.source), signature
     )
-    return app
+    from shared.tracing import instrument_app
+
+    return instrument_app(app)
 
 
 def _route_order(spec: Any) -> tuple[int, int]:

@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import psutil
 import pytest
@@ -62,7 +62,7 @@ class Prometheus:
         try:
             return bool(_HTTP.request("GET", f"http://127.0.0.1:{self.port}/-/ready",
                                       timeout=1).status == 200)
-        except Exception:  # not listening yet
+        except Exception:  # noqa: BLE001 - not listening yet
             return False
 
     def api(self, path: str, **fields: str) -> Any:
@@ -131,7 +131,7 @@ class Traffic:
                 self.accepted += 1
             self.stop.wait(0.1)
 
-    def __enter__(self) -> Traffic:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
