@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test tools bench render lock clean
+.PHONY: run test tools promtool bench render lock clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -20,7 +20,7 @@ $(STAMP): $(BIN)/python requirements.lock pyproject.toml
 run: $(STAMP)
 	$(BIN)/gx dev $(ARGS)
 
-test: $(STAMP) tools
+test: $(STAMP) tools promtool
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # System tools the platform tests drive for real (tests/integration/platform): PgBouncer from
@@ -31,6 +31,13 @@ tools:
 	@command -v pgbouncer >/dev/null 2>&1 || test -x /usr/sbin/pgbouncer || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null; }
 
+# promtool and prometheus (Debian's `prometheus` package) for the alert tests (tests/monitoring):
+# installed when missing, so a clean CI machine (root) has them; a no-op once they are there.
+promtool:
+	@command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends prometheus >/dev/null; }
+
 bench: $(STAMP)
 	$(BIN)/gx bench $(ARGS)
 
@@ -40,7 +47,7 @@ render: $(STAMP)
 # Re-resolve the pinned dependency set (runtime + embedded + test extras).
 lock: $(BIN)/python
 	$(BIN)/pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --strip-extras --extra embedded --extra test -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --strip-extras --extra embedded --extra test --extra tracing -o requirements.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) .gx

@@ -484,15 +484,20 @@ def parse_lock(text: str) -> dict[str, str]:
     return pins
 
 
+#: The project's extras that belong in the image: tracing is off until GX_OTLP_ENDPOINT is set,
+#: which must not need a rebuild.
+RUNTIME_EXTRAS = ("tracing",)
+
+
 def runtime_closure(project: str = "gx-functions") -> set[str]:
-    """Canonical names of everything the project's runtime dependencies pull in (no extras of the
-    project itself, so neither the embedded servers nor the test tools), from installed metadata:
-    the same resolution as requirements.lock, since the venv is installed from it."""
+    """Canonical names of everything the project's runtime dependencies pull in (of the project's
+    extras only RUNTIME_EXTRAS, so neither the embedded servers nor the test tools), from installed
+    metadata: the same resolution as requirements.lock, since the venv is installed from it."""
     seen: set[str] = set()
     queue: list[tuple[str, frozenset[str]]] = []
     for req in importlib.metadata.requires(project) or []:
         r = Requirement(req)
-        if r.marker is None or r.marker.evaluate({"extra": ""}):
+        if r.marker is None or any(r.marker.evaluate({"extra": e}) for e in ("", *RUNTIME_EXTRAS)):
             queue.append((r.name, frozenset(r.extras)))
     done: set[tuple[str, frozenset[str]]] = set()
     while queue:

@@ -42,7 +42,8 @@ def _ready() -> flask.Response:
 
 
 def with_operational_routes(app: flask.Flask) -> flask.Flask:
-    for path, view in (("/health", _health), ("/ready", _ready)):
+    for path, view in (("/health", _health), ("/livez", _health), ("/ready", _ready),
+                       ("/readyz", _ready)):
         if not _routes_get(app, path):
             app.add_url_rule(
                 path, endpoint=f"gx{path.replace('/', '_')}", view_func=view, methods=["GET"]
@@ -64,4 +65,6 @@ def create(
     target: str | None = None, source: str | None = None, signature_type: str | None = None
 ) -> Any:
     """The app; arguments default to the FUNCTION_* variables (functions-framework reads them)."""
-    return with_operational_routes(create_app(target, source, signature_type))
+    from shared.tracing import instrument_app
+
+    return with_operational_routes(instrument_app(create_app(target, source, signature_type)))

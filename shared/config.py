@@ -115,6 +115,14 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(1_048_576, ge=1024)
     max_projection_lag: int = Field(50, ge=0)
+    otlp_endpoint: str | None = Field(
+        None, description="OTLP/HTTP collector base URL (e.g. http://otel-collector:4318): export"
+        " OpenTelemetry spans of every command's trace; unset = trace ids in the logs only.",
+    )
+    pipeline_metrics: bool = Field(
+        False, description="Serve the pipeline's state gauges (shared/pipeline_metrics.py) on the"
+        " metrics port: one process per deployment (the dead-letter sink; `gx dev`).",
+    )
     hot_read_cache_s: float = Field(
         1.0, ge=0, le=60, description="How long a process reuses the chain parameters and the"
         " pause flag on the command path (shared/hot_reads.py); 0 = read every time.",

@@ -181,7 +181,8 @@ def handle(spec: Any, handler: Callable[[Call], Reply], request: flask.Request) 
     started = time.perf_counter()
     request_id = _request_id(request)
     trace_id, traceparent = trace_context(request.headers.get("traceparent"))
-    bind_request(request_id=request_id, trace_id=trace_id, function=spec.name)
+    bind_request(request_id=request_id, trace_id=trace_id, traceparent=traceparent,
+                 function=spec.name)
     extra: dict[str, str] = {"X-Request-Id": request_id, "traceparent": traceparent}
     authenticated = spec.auth != "public"
     code = "OK"
@@ -424,13 +425,14 @@ def validation_failed(exc: ValidationError) -> ValidationFailed:
 
 
 def operational_response(request: flask.Request) -> flask.Response | None:
-    """GET /health, /ready: answered by every function and by the dev gateway. /metrics is not
-    here: it has its own port (`shared.observability.start_metrics_server`)."""
+    """GET /health, /ready (and /livez, /readyz, the Kubernetes spellings of the same probes):
+    answered by every function and by the dev gateway. /metrics is not here: it has its own port
+    (`shared.observability.start_metrics_server`)."""
     if request.method != "GET":
         return None
-    if request.path == "/health":
+    if request.path in ("/health", "/livez"):
         return json_response({"status": "ok"}, 200)
-    if request.path == "/ready":
+    if request.path in ("/ready", "/readyz"):
         from shared.health import readiness
 
         ready, checks = readiness()

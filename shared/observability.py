@@ -127,7 +127,13 @@ def new_request_id() -> str:
 
 
 def trace_context(traceparent: str | None) -> tuple[str, str]:
-    """(trace id, traceparent to propagate): continue the caller's trace or start a new one."""
+    """(trace id, traceparent to propagate): continue the caller's trace or start a new one.
+    With OpenTelemetry spans on, the request's server span has already done so: its ids win."""
+    from shared.tracing import request_traceparent
+
+    server = request_traceparent()
+    if server is not None:
+        return server[3:35], server
     match = _TRACEPARENT.match(traceparent or "")
     trace_id = match.group(1) if match else secrets.token_hex(16)
     flags = match.group(3) if match else "01"
@@ -158,6 +164,37 @@ PROJECTION_LAG = Gauge(
     "gx_projection_lag_blocks", "Ledger height minus contiguous projected height",
     multiprocess_mode="max",
 )
+# Money as the read side projects it (shared/readmodels/accounts.post): history rows by kind,
+# and the Qirat each kind moved. Counted when the projection runs; a projection whose transaction
+# then rolls back and is redelivered counts again, so these are for rates on dashboards, never
+# for accounting (the ledger and the read models are the books).
+MONEY_ENTRIES = Counter(
+    "gx_money_entries_total", "Account history rows projected, by kind (SENT, FEE, ...)", ["kind"]
+)
+MONEY_QIRAT = Counter(
+    "gx_money_qirat_total", "Qirat moved by projected history rows (absolute), by kind", ["kind"]
+)
+# The listener's heartbeat: `time() - this` grows while it is stopped, hung or cannot poll.
+# `max`: a restarted listener (a new pid) takes over from its predecessor's last value.
+LISTENER_LAST_POLL = Gauge(
+    "gx_chain_listener_last_poll_timestamp_seconds",
+    "Unix time of the chain listener's last successful poll of the ledger",
+    multiprocess_mode="max",
+)
+# `livemax`: a process that died with its breaker open must not hold the gauge at 1 forever.
+LEDGER_CIRCUIT_OPEN = Gauge(
+    "gx_ledger_circuit_open",
+    "1 while the ledger circuit breaker fails calls fast (open or half-open), else 0",
+    multiprocess_mode="livemax",
+)
+LEDGER_CIRCUIT_OPENED = Counter(
+    "gx_ledger_circuit_opened_total", "Times the ledger circuit breaker opened"
+)
+RATELIMIT_REDIS_DOWN = Counter(
+    "gx_ratelimit_redis_unavailable_total",
+    "Rate-limit checks made without Redis: policy open = let through, closed = refused (503)",
+    ["limiter", "policy"],
+)
 
 
 def start_metrics_server(port: int, host: str = "0.0.0.0") -> bool:
@@ -169,8 +206,15 @@ def start_metrics_server(port: int, host: str = "0.0.0.0") -> bool:
         return False
     from prometheus_client import start_http_server
 
+    registry = _registry()
+    from shared.config import get_settings
+
+    if get_settings().pipeline_metrics:
+        from shared import pipeline_metrics
+
+        pipeline_metrics.register(registry)
     try:
-        start_http_server(port, addr=host, registry=_registry())
+        start_http_server(port, addr=host, registry=registry)
     except OSError as exc:
         get_logger(__name__).error("metrics.port_unavailable", port=port, error=str(exc))
         return False

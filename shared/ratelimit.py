@@ -17,7 +17,7 @@ import redis
 
 from shared.cache import get_redis, key
 from shared.errors import RateLimited, Unavailable
-from shared.observability import get_logger
+from shared.observability import RATELIMIT_REDIS_DOWN, get_logger
 
 log = get_logger(__name__)
 
@@ -57,6 +57,7 @@ def check(limit: Limit, subject: str, *, now: float | None = None) -> Decision:
         pipe.expire(k, limit.window_s + 1)
         count = int(pipe.execute()[0])
     except redis.RedisError:
+        RATELIMIT_REDIS_DOWN.labels(limit.name, "closed" if limit.strict else "open").inc()
         if limit.strict:
             log.error("ratelimit.redis_down", limiter=limit.name, policy="closed")
             raise Unavailable("rate limiter unavailable, try again shortly", retry_after=5) from None

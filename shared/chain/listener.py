@@ -33,13 +33,13 @@ from typing import Any
 
 import psycopg
 
-from shared import db, projection_state
+from shared import db, projection_state, tracing
 from shared.chain.port import ChainEvent, LedgerPort
 from shared.events import deadletters
 from shared.events.catalogue import Catalogue, InvalidPayload, UnknownEvent, type_for_name
 from shared.events.cloudevent import event_id, from_chain
 from shared.events.sink import HttpSink, Sink, SinkRejected, SinkUnavailable
-from shared.observability import PROJECTION_LAG, get_logger
+from shared.observability import LISTENER_LAST_POLL, PROJECTION_LAG, get_logger
 
 __all__ = ["ChainListener", "HttpSink", "Sink", "SinkRejected", "SinkUnavailable"]
 
@@ -131,6 +131,7 @@ class ChainListener:
         sink). A sink that stays unavailable stops the batch at that event (SinkUnavailable);
         events after it that were sent anyway are sent again by the next poll."""
         sends: list[tuple[ChainEvent, Any, Future[None] | str]] = []
+        traces = self._traces(events)
         for event in events:
             try:
                 cloud_event = from_chain(event, channel=self.channel, chaincode=self.chaincode,
@@ -138,6 +139,11 @@ class ChainListener:
             except (UnknownEvent, InvalidPayload) as exc:
                 sends.append((event, None, f"schema: {exc}"))
                 continue
+            # The command's trace continues in the event (CloudEvents distributed tracing).
+            with tracing.step("chain.publish", traces.get(event.tx_id), tx_id=event.tx_id,
+                              block=event.block_number) as handed:
+                if handed:
+                    cloud_event["traceparent"] = handed
             sends.append((event, cloud_event, self._pool().submit(self.sink.send, cloud_event)))
         try:
             for event, cloud_event, sent in sends:
@@ -151,10 +157,28 @@ class ChainListener:
                     continue
                 done.published.append((cloud_event["id"], event.block_number, event.tx_index))
                 done.last = event
+                traceparent = traces.get(event.tx_id)
+                if traceparent:
+                    log.info("chain.event_published", event_id=cloud_event["id"],
+                             tx_id=event.tx_id, block=event.block_number,
+                             trace_id=tracing.trace_id_of(traceparent))
         finally:
             for _, _, sent in sends:
                 if not isinstance(sent, str):
                     sent.cancel()
+
+    def _traces(self, events: list[ChainEvent]) -> dict[str, str]:
+        """tx id -> traceparent of the command that made the transaction (one query a batch;
+        transactions the backend did not submit have none)."""
+        if not events:
+            return {}
+        with db.connection(self.dsn) as conn:
+            rows = conn.execute(
+                "SELECT tx_id, traceparent FROM outbox_commands"
+                " WHERE tx_id = ANY(%s) AND traceparent IS NOT NULL",
+                ([e.tx_id for e in events],),
+            ).fetchall()
+        return {r["tx_id"]: r["traceparent"] for r in rows}
 
     def _pool(self) -> ThreadPoolExecutor:
         if self._senders is None:
@@ -248,6 +272,7 @@ class ChainListener:
             while not stop.is_set():
                 try:
                     count = self.poll_once()
+                    LISTENER_LAST_POLL.set(time.time())
                     if time.monotonic() >= next_lag:
                         self.refresh_lag()
                         next_lag = time.monotonic() + lag_interval

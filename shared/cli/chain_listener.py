@@ -42,11 +42,15 @@ def run(args: argparse.Namespace) -> int:
         chaincode=settings.chaincode,
         batch_size=args.batch,
     )
-    # /metrics on its own port (never a public one): Prometheus scrapes it and the pod's probes
-    # use it to see the process alive (knative/deploy/base/listener-patch.yaml).
-    from shared.observability import start_metrics_server
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Alone in its pod: serve its own /metrics. Under `gx dev` the shared multi-process
+        # folder already puts its gauges on the one metrics port.
+        from shared.observability import start_metrics_server
 
-    start_metrics_server(settings.metrics_port)
+        start_metrics_server(settings.metrics_port)
+    from shared import tracing
+
+    tracing.configure()  # spans of the publish step when GX_OTLP_ENDPOINT is set
     freeze_startup_heap()
     listener.run(stop, poll_interval=args.poll)
     return 0

@@ -1,5 +1,7 @@
 """`gx knative render [--check]`: write knative/generated/ from knative/registry.py.
 
+Also knative/generated/monitoring/ (knative/monitoring/).
+
 `--check` writes nothing and exits 1 when the committed files differ from a fresh render (CI).
 """
 
@@ -27,13 +29,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run_render(args: argparse.Namespace) -> int:
     from knative import render
+    from knative.monitoring import render as monitoring
 
     out = args.out or render.GENERATED
     files = render.render_registry(image=args.image)
+    # The monitoring objects (scrape, alerts, dashboards, metrics table) in their own folder.
+    extra = monitoring.render_registry()
     if args.check:
-        changes = render.differences(files, out)
+        changes = render.differences(files, out) + monitoring.differences(extra, out / "monitoring")
         print("\n".join(changes) or f"{out} is up to date")
         return 1 if changes else 0
-    changes = render.write(files, out)
+    changes = render.write(files, out) + monitoring.write(extra, out / "monitoring")
     print("\n".join(f"wrote {c}" for c in changes) or f"{out} is up to date")
     return 0

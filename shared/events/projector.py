@@ -30,7 +30,7 @@ from typing import Any
 
 import psycopg
 
-from shared import db
+from shared import db, tracing
 from shared.events import deadletters, tracking
 from shared.events.cloudevent import (
     ChainRecord,
@@ -118,6 +118,11 @@ def projector(fn: Projection) -> Callable[[CloudEvent], None]:
 
     @functools.wraps(fn)
     def target(event: CloudEvent) -> None:
+        # The command's trace, when the event carries one (CloudEvents distributed tracing).
+        with tracing.step(f"project {name}", event.get("traceparent"), event_id=event["id"]) as tp:
+            _handle(event, traced=tp is not None)
+
+    def _handle(event: CloudEvent, *, traced: bool) -> None:
         started = time.perf_counter()
         event_type = str(event["type"])
         try:
@@ -147,7 +152,9 @@ def projector(fn: Projection) -> Callable[[CloudEvent], None]:
                         event_id=record.id, exc_info=True)
             raise
         EVENTS_HANDLED.labels(name, event_type, "projected").inc()
-        log.debug("projected", function=name, event_id=record.id,
-                  ms=round((time.perf_counter() - started) * 1000, 2))
+        # Info for a command's event (the projection step of its trace), debug otherwise.
+        (log.info if traced else log.debug)(
+            "projected", function=name, event_id=record.id,
+            ms=round((time.perf_counter() - started) * 1000, 2))
 
     return target

@@ -28,6 +28,7 @@ from shared.chain.port import tx_id_for
 from shared.config import get_settings
 from shared.errors import Conflict, ValidationFailed
 from shared.outbox import metrics
+from shared.tracing import current_traceparent
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,9 +155,10 @@ def enqueue(
         ), ins AS (
             INSERT INTO outbox_commands
                 (id, tenant_id, service, command_type, request_id, principal_id, aggregate_key,
-                 aggregate_seq, payload, tx_id)
+                 aggregate_seq, payload, tx_id, traceparent)
             SELECT %(id)s, %(tenant)s, %(service)s, %(type)s, %(request_id)s, %(principal)s,
-                   %(aggregate)s, nextval('outbox_accept_seq'), %(payload)s, %(tx_id)s
+                   %(aggregate)s, nextval('outbox_accept_seq'), %(payload)s, %(tx_id)s,
+                   %(traceparent)s
             FROM serialised
             ON CONFLICT (tenant_id, request_id) DO NOTHING
             RETURNING id, aggregate_key, aggregate_seq, command_type, created_at
@@ -176,6 +178,7 @@ def enqueue(
             "aggregate": aggregate,
             "payload": Jsonb(payload),
             "tx_id": tx_id_for(command_id),
+            "traceparent": current_traceparent(),
         },
     ).fetchone()
     if row is not None:

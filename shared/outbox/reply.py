@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.observability import get_logger
 from shared.outbox.enqueue import Enqueued
+from shared.tracing import current_traceparent
 
 log = get_logger(__name__)
 
@@ -66,11 +67,12 @@ ANNOUNCE_BATCH = 100
 ANNOUNCE_SPACING_S = 0.05
 
 
-def announce(command_ids: Iterable[str], *, source: str) -> int:
+def announce(command_ids: Iterable[str], *, source: str, traceparent: str | None = None) -> int:
     """Publish one command.enqueued naming these (committed) commands; how many it covered
     (0 when the broker did not take it). The event's id is the first command's id and its data
     `{"commandId": first, "commandIds": [all]}`: the submitter only needs waking, and drains every
-    due command, announced or not."""
+    due command, announced or not. `traceparent` (the first command's) becomes the event's
+    distributed-tracing extension; each command's own trace rides its outbox row."""
     ids = list(command_ids)
     if not ids:
         return 0
@@ -81,7 +83,8 @@ def announce(command_ids: Iterable[str], *, source: str) -> int:
         return 0
     try:
         ok = publish(ENQUEUED_EVENT, {"commandId": ids[0], "commandIds": ids}, source=source,
-                     event_id=ids[0])
+                     event_id=ids[0],
+                     extensions={"traceparent": traceparent} if traceparent else None)
     except Exception:  # noqa: BLE001 - best-effort by contract; never fail an accepted command
         ok = False
     if not ok:
@@ -108,37 +111,43 @@ class _Announcer:
     ) -> None:
         self.spacing_s = spacing_s
         self.retry_for_s = retry_for_s
-        self.pending: queue.SimpleQueue[tuple[str, list[str]]] = queue.SimpleQueue()
+        self.pending: queue.SimpleQueue[tuple[str, list[str], str | None]] = queue.SimpleQueue()
         self.thread = threading.Thread(target=self._run, name="gx-announce", daemon=True)
         self.thread.start()
 
-    def put(self, source: str, ids: list[str]) -> None:
-        self.pending.put((source, ids))
+    def put(self, source: str, ids: list[str], traceparent: str | None = None) -> None:
+        self.pending.put((source, ids, traceparent))
 
     def _run(self) -> None:
         last_sent = -self.spacing_s
         unsent: dict[str, list[str]] = {}  # refused by the broker, to be sent again
+        traces: dict[str, str | None] = {}  # command id -> its request's traceparent
         failing_since: float | None = None
         delay = 0.0
         while True:
             batches, unsent = unsent, {}
             if not batches:
-                source, ids = self.pending.get()
+                source, ids, traceparent = self.pending.get()
                 batches.setdefault(source, []).extend(ids)
+                traces.update(dict.fromkeys(ids, traceparent))
             time.sleep(max(0.0, last_sent + max(self.spacing_s, delay) - time.monotonic()))
             last_sent = time.monotonic()
             while sum(map(len, batches.values())) < ANNOUNCE_BATCH:
                 try:
-                    source, ids = self.pending.get_nowait()
+                    source, ids, traceparent = self.pending.get_nowait()
                 except queue.Empty:
                     break
                 batches.setdefault(source, []).extend(ids)
+                traces.update(dict.fromkeys(ids, traceparent))
             for source, ids in batches.items():
                 for i in range(0, len(ids), ANNOUNCE_BATCH):
                     chunk = ids[i:i + ANNOUNCE_BATCH]
                     # Once the broker refused one, the rest wait for the next try too.
-                    if unsent or not announce(chunk, source=source):
+                    if unsent or not announce(chunk, source=source,
+                                              traceparent=traces.get(chunk[0])):
                         unsent.setdefault(source, []).extend(chunk)
+            # Keep the traces of what is still to be sent only.
+            traces = {i: traces.get(i) for ids in unsent.values() for i in ids}
             if not unsent:
                 failing_since, delay = None, 0.0
                 continue
@@ -146,7 +155,7 @@ class _Announcer:
             if time.monotonic() - failing_since > self.retry_for_s:
                 log.warning("outbox.announce_given_up", count=sum(map(len, unsent.values())),
                             retried_s=round(time.monotonic() - failing_since, 1))
-                unsent, failing_since, delay = {}, None, 0.0  # the sweeper submits them
+                unsent, traces, failing_since, delay = {}, {}, None, 0.0  # the sweeper submits
                 continue
             delay = min(delay * 2 or _RETRY_FIRST_S, _RETRY_MAX_S)
 
@@ -164,6 +173,10 @@ def announce_later(command_ids: Iterable[str], *, source: str) -> None:
     ids = list(command_ids)
     if not ids:
         return
+    # Called by the request that committed them: its trace is the commands' trace.
+    traceparent = current_traceparent()
+    if traceparent:
+        log.info("outbox.accepted", command_ids=ids[:20], count=len(ids))
     pid = os.getpid()  # re-created after a fork: a thread does not survive one
     announcer = _announcers.get(pid)
     if announcer is None:
@@ -171,4 +184,4 @@ def announce_later(command_ids: Iterable[str], *, source: str) -> None:
             announcer = _announcers.get(pid)
             if announcer is None:
                 announcer = _announcers[pid] = _Announcer()
-    announcer.put(source, ids)
+    announcer.put(source, ids, traceparent)

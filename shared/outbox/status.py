@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared import pagination
 from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.tracing import trace_id_of
 
 ApiStatus = Literal["PENDING", "PROCESSING", "CONFIRMED", "RETRYING", "REJECTED", "FAILED"]
 
@@ -46,6 +47,9 @@ class CommandStatus(BaseModel):
     projected: bool = Field(
         False, description="CONFIRMED and already applied to the read models: what it created"
         " or moved is visible to reads (CONFIRMED alone means the ledger committed it).")
+    trace_id: str | None = Field(
+        None, alias="traceId", description="W3C trace id of the request that sent the command:"
+        " the one trace of its acceptance, submission, commit and projection (logs and spans).")
     created_at: datetime = Field(alias="createdAt")
     updated_at: datetime = Field(alias="updatedAt")
 
@@ -73,7 +77,7 @@ class DeadCommandPage(BaseModel):
 _SELECT = """
 SELECT c.id, c.tenant_id, c.command_type, c.status, c.attempts, c.principal_id, c.tx_id,
        c.block_number, c.result, c.error_code, c.error_message, c.created_at, c.updated_at,
-       q.next_attempt_at,
+       c.traceparent, q.next_attempt_at,
        (q.lease_expires_at IS NOT NULL AND q.lease_expires_at > now()) AS leased,
        -- The read side has applied the command's chain event (one per transaction): a
        -- projector disposed of it, or its positions were pruned once everything up to a block
@@ -126,6 +130,7 @@ def to_status(row: dict[str, Any]) -> CommandStatus:
         error=error,
         nextAttemptAt=row["next_attempt_at"] if status == "RETRYING" else None,
         projected=bool(row.get("projected")),
+        traceId=trace_id_of(row.get("traceparent")),
         createdAt=row["created_at"],
         updatedAt=row["updated_at"],
     )

@@ -27,7 +27,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared import db
+from shared import db, tracing
 from shared.chain.catalogue import CommandDef, commands
 from shared.chain.port import (
     BusinessRejection,
@@ -181,6 +181,7 @@ class Submitter:
         for row in written:
             metrics.OUTCOMES.labels(types[row["id"]], row["status"]).inc()
             stats.add(row["status"])
+        self._trace_outcomes([row["id"] for row in written])
         stats.lost_leases = len(decisions) - len(written)
         if stats.lost_leases:
             log.warning("outbox.lease_lost", owner=self.owner, count=stats.lost_leases)
@@ -194,6 +195,22 @@ class Submitter:
                     attempts=d.attempts,
                 )
         return stats
+
+    def _trace_outcomes(self, ids: list[str]) -> None:
+        """One log line (and span) per finalised command that carries a trace: the submit step
+        of its trace. The traceparents are read here, not by the claim, which stays lean."""
+        if not ids:
+            return
+        with self.connect() as conn:
+            rows = conn.execute(
+                "SELECT id, command_type, status, block_number, tx_id, traceparent"
+                " FROM outbox_commands WHERE id = ANY(%s) AND traceparent IS NOT NULL", (ids,)
+            ).fetchall()
+        for row in rows:
+            with tracing.step("outbox.submit", row["traceparent"], command_id=row["id"],
+                              status=row["status"], tx_id=row["tx_id"]):
+                log.info("outbox.submitted", command_id=row["id"], type=row["command_type"],
+                         status=row["status"], block=row["block_number"])
 
     def process(self, claimed: list[Claimed]) -> list[Decision]:
         """Submit `claimed` and decide each one's next state (no database writes)."""

@@ -25,6 +25,7 @@ from psycopg.types.json import Jsonb
 from shared import db, pagination
 from shared.errors import ValidationFailed
 from shared.events.cloudevent import ChainRecord
+from shared.observability import MONEY_ENTRIES, MONEY_QIRAT
 
 Conn = psycopg.Connection[Any]
 
@@ -62,6 +63,8 @@ def post(conn: Conn, record: ChainRecord, entries: Iterable[Entry], *, tenant: s
     deltas: dict[str, int] = defaultdict(int)
     for e in rows:
         deltas[e.account_id] += e.amount
+        MONEY_ENTRIES.labels(e.kind).inc()
+        MONEY_QIRAT.labels(e.kind).inc(abs(e.amount))
     # Rows travel as one JSON document each: psycopg's list dumpers scan every array to pick
     # an element type, which cost more than the statements themselves in the projector's profile.
     if deltas:

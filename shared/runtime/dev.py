@@ -133,6 +133,9 @@ class DevRunner:
         if not s.jwt_public_key and not s.jwt_private_key:
             env["GX_JWT_PRIVATE_KEY"], env["GX_JWT_PUBLIC_KEY"] = self._keys()
         env.setdefault("GX_BROKER_URL", f"http://127.0.0.1:{s.broker_port}/")
+        # The one metrics port of `gx dev` also serves the pipeline's state (as the dead-letter
+        # sink does in a cluster).
+        env.setdefault("GX_PIPELINE_METRICS", "true")
         metrics = self.home / "prometheus"
         shutil.rmtree(metrics, ignore_errors=True)  # stale files from dead pids skew counters
         metrics.mkdir(parents=True)

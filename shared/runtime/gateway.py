@@ -47,7 +47,9 @@ def function_app(spec: Any, root: Path = PROJECT_ROOT) -> flask.Flask:
     app: flask.Flask = create_app(  # type: ignore[no-untyped-call]
         spec.name, str(root / spec.source), signature
     )
-    return app
+    from shared.tracing import instrument_app
+
+    return instrument_app(app)
 
 
 def _route_order(spec: Any) -> tuple[int, int]:
@@ -158,7 +160,7 @@ class Gateway:
     def http_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         path = environ.get("PATH_INFO") or "/"
         method = environ.get("REQUEST_METHOD", "GET").upper()
-        if path == "/health" and method == "GET":
+        if path in ("/health", "/livez") and method == "GET":
             return _health_reply(start_response)
         spec, allowed = self.route(method, path)
         if spec is not None:

@@ -24,8 +24,17 @@ def redis_down(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     reset_redis()
 
 
+def _redis_down_count(limiter: str, policy: str) -> float:
+    from prometheus_client import REGISTRY
+
+    value = REGISTRY.get_sample_value(
+        "gx_ratelimit_redis_unavailable_total", {"limiter": limiter, "policy": policy})
+    return value or 0.0
+
+
 def test_login_fails_closed_and_fee_preview_fails_open(redis_down: None) -> None:
     env = {"REMOTE_ADDR": "10.99.0.1"}
+    closed_before = _redis_down_count("login", "closed")
     login = client_for("login_user").post(
         "/api/v1/auth/login", json={"email": "a@example.org", "password": "Whatever1A"},
         environ_base=env)
@@ -39,3 +48,5 @@ def test_login_fails_closed_and_fee_preview_fails_open(redis_down: None) -> None
         "/api/v1/fees/calculate", json={"amount": "5000000"}, environ_base=env)
     assert preview.status_code == 200, preview.get_json()
     assert preview.get_json()["totalFee"] == "2500"  # 5 coins, local P2P: 5 bps
+    # Both policies are counted, so the fail-open alert can tell payments ran unthrottled.
+    assert _redis_down_count("login", "closed") == closed_before + 1

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 
 from shared.chain.port import TransientFailure
+from shared.observability import LEDGER_CIRCUIT_OPEN, LEDGER_CIRCUIT_OPENED
 
 
 class CircuitBreaker:
@@ -49,6 +50,8 @@ class CircuitBreaker:
     def success(self) -> None:
         with self._lock:
             self._failures = 0
+            if self._opened_at is not None:
+                LEDGER_CIRCUIT_OPEN.set(0)
             self._opened_at = None
             self._trial = False
 
@@ -56,5 +59,8 @@ class CircuitBreaker:
         with self._lock:
             self._failures += 1
             if self._trial or self._failures >= self.threshold:
+                if self._opened_at is None:
+                    LEDGER_CIRCUIT_OPENED.inc()
+                    LEDGER_CIRCUIT_OPEN.set(1)
                 self._opened_at = self.clock()  # (re)open: the trial failed or too many in a row
             self._trial = False

@@ -82,6 +82,11 @@ def test_a_stopped_listener_leaves_no_sender_threads(ledger) -> None:  # type: i
         runner.join(10)
     assert not runner.is_alive() and listener.checkpoint() == events[-1].position
     assert not [t for t in threading.enumerate() if t.name.startswith("gx-publish")]
+    # Its heartbeat (what the listener-down alert watches) moved while it ran.
+    from prometheus_client import REGISTRY
+
+    beat = REGISTRY.get_sample_value("gx_chain_listener_last_poll_timestamp_seconds")
+    assert beat is not None and time.time() - 60 < beat <= time.time()
 
 
 def test_a_sink_outage_never_advances_the_checkpoint(ledger) -> None:  # type: ignore[no-untyped-def]

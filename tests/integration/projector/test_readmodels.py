@@ -75,6 +75,13 @@ def test_a_transfer_has_sent_received_and_fee_lines(world) -> None:  # type: ign
     assert lines["FEE"]["amount"] == lines["SENT"]["fee"] + lines["RECEIVED"]["fee"]
     assert -lines["SENT"]["amount"] - lines["SENT"]["fee"] == (
         lines["RECEIVED"]["amount"] + lines["RECEIVED"]["fee"])
+    # The money dashboard's counters saw every fee line projected here (in this process).
+    from prometheus_client import REGISTRY
+
+    fees = db.fetch_one("SELECT count(*) AS n, sum(amount) AS q FROM rm_account_entries"
+                        " WHERE kind = 'FEE'")
+    assert (REGISTRY.get_sample_value("gx_money_entries_total", {"kind": "FEE"}) or 0) >= fees["n"]
+    assert (REGISTRY.get_sample_value("gx_money_qirat_total", {"kind": "FEE"}) or 0) >= fees["q"]
 
 
 def test_organization_multisig_loan_and_proposals_match_the_ledger(world) -> None:  # type: ignore[no-untyped-def]

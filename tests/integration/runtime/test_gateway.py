@@ -30,6 +30,10 @@ def test_health_and_ready_are_answered_by_the_gateway(client):
     ready = client.get("/ready")
     assert ready.status_code == 200
     assert ready.json["checks"]["database"] == {"status": "up"}
+    # The Kubernetes spellings of the same probes.
+    assert client.get("/livez").json == {"status": "ok"}
+    readyz = client.get("/readyz")
+    assert readyz.status_code == 200 and readyz.json["checks"] == ready.json["checks"]
 
 
 def test_metrics_are_not_on_the_public_port(client):

@@ -114,3 +114,16 @@ def test_the_breaker_opens_fails_fast_and_closes_after_a_good_trial() -> None:
     breaker.success()
     assert breaker.state == "closed"
     breaker.before()
+
+
+def test_the_breaker_exports_its_state_for_the_alert() -> None:
+    from prometheus_client import REGISTRY
+
+    opened = REGISTRY.get_sample_value("gx_ledger_circuit_opened_total") or 0.0
+    breaker = CircuitBreaker(failures=1, reset_s=5.0, clock=Clock())
+    breaker.failure()
+    assert REGISTRY.get_sample_value("gx_ledger_circuit_open") == 1
+    breaker.failure()  # still open: not a second opening
+    assert REGISTRY.get_sample_value("gx_ledger_circuit_opened_total") == opened + 1
+    breaker.success()
+    assert REGISTRY.get_sample_value("gx_ledger_circuit_open") == 0

@@ -16,14 +16,29 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[float, list[str]]]:
     record: list[tuple[float, list[str]]] = []
     arrived = threading.Condition()
 
-    def announce(ids: list[str], *, source: str) -> int:
+    def announce(ids: list[str], *, source: str, traceparent: str | None = None) -> int:
         with arrived:
             record.append((time.monotonic(), list(ids)))
+            traces.append(traceparent)
             arrived.notify_all()
         return len(ids)
 
     monkeypatch.setattr(reply, "announce", announce)
     return record
+
+
+traces: list[str | None] = []
+
+
+def test_the_announcement_carries_the_requests_traceparent(sent) -> None:  # type: ignore[no-untyped-def]
+    import structlog
+
+    parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    traces.clear()
+    with structlog.contextvars.bound_contextvars(traceparent=parent):
+        reply.announce_later(["traced-1"], source="test")
+    _wait_for(sent, 1)
+    assert traces[-1] == parent
 
 
 def _wait_for(sent: list[tuple[float, list[str]]], count: int) -> None:
