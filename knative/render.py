@@ -587,14 +587,19 @@ def _owned(out: Path) -> dict[str, Path]:
 
 def differences(files: dict[str, str], out: Path = GENERATED) -> list[str]:
     """What a render would change in `out`: files to create, rewrite or delete."""
-    existing = _owned(out) if out.is_dir() else {}
-    changes = [f"stale: {n}" for n in sorted(existing) if n not in files]
+    return changed_files(files, _owned(out) if out.is_dir() else {})
+
+
+def changed_files(files: dict[str, str], existing: dict[str, Path], label: str = "") -> list[str]:
+    """What writing `files` over the `existing` ones (by name) would change, each line naming
+    the file (after `label`) as stale, missing or differing."""
+    changes = [f"stale: {label}{n}" for n in sorted(existing) if n not in files]
     for name, text in files.items():
         path = existing.get(name)
         if path is None:
-            changes.append(f"missing: {name}")
+            changes.append(f"missing: {label}{name}")
         elif path.read_text() != text:
-            changes.append(f"differs: {name}")
+            changes.append(f"differs: {label}{name}")
     return sorted(changes)
 
 

@@ -32,15 +32,10 @@ def render_registry() -> dict[str, str]:
 
 def differences(files: dict[str, str], out: Path = OUT) -> list[str]:
     """What a render would change in `out` (every file there is generated)."""
+    from knative.render import changed_files
+
     existing = {p.name: p for p in out.glob("*")} if out.is_dir() else {}
-    changes = [f"stale: monitoring/{n}" for n in sorted(existing) if n not in files]
-    for name, text in files.items():
-        path = existing.get(name)
-        if path is None:
-            changes.append(f"missing: monitoring/{name}")
-        elif path.read_text() != text:
-            changes.append(f"differs: monitoring/{name}")
-    return sorted(changes)
+    return changed_files(files, existing, "monitoring/")
 
 
 def write(files: dict[str, str], out: Path = OUT) -> list[str]:

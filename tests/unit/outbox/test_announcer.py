@@ -79,7 +79,7 @@ def test_what_the_broker_refuses_is_sent_again_with_what_came_meanwhile(
     attempts: list[tuple[float, list[str]]] = []
     broker_up = threading.Event()
 
-    def announce(ids: list[str], *, source: str) -> int:
+    def announce(ids: list[str], *, source: str, traceparent: str | None = None) -> int:
         attempts.append((time.monotonic(), list(ids)))
         return len(ids) if broker_up.is_set() else 0  # down, then restarted
 
@@ -103,7 +103,7 @@ def test_refused_announcements_are_given_up_after_the_retry_window(
 ) -> None:
     attempts: list[list[str]] = []
 
-    def announce(ids: list[str], *, source: str) -> int:
+    def announce(ids: list[str], *, source: str, traceparent: str | None = None) -> int:
         attempts.append(list(ids))
         return len(ids) if ids == ["later"] else 0
 
