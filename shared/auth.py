@@ -56,7 +56,8 @@ def _pem(value: str) -> bytes:
 def _public_key(pem: str) -> Ed25519PublicKey:
     key = serialization.load_pem_public_key(_pem(pem))
     if not isinstance(key, Ed25519PublicKey):
-        raise ValueError("GX_JWT_PUBLIC_KEY must be an Ed25519 public key")
+        # A bad setting's value, reported like any other (ValueError), not a programming error.
+        raise ValueError("GX_JWT_PUBLIC_KEY must be an Ed25519 public key")  # noqa: TRY004
     return key
 
 
@@ -64,7 +65,7 @@ def _public_key(pem: str) -> Ed25519PublicKey:
 def _private_key(pem: str) -> Ed25519PrivateKey:
     key = serialization.load_pem_private_key(_pem(pem), password=None)
     if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError("GX_JWT_PRIVATE_KEY must be an Ed25519 private key")
+        raise ValueError("GX_JWT_PRIVATE_KEY must be an Ed25519 private key")  # noqa: TRY004
     return key
 
 
